@@ -1,0 +1,45 @@
+/*
+ * srcu/arch.h: the read-side full barriers the inline readers need.  ABI
+ * used by the inline fast paths, not API.
+ *
+ * Atomics are C11 (__atomic builtins), not liburcu's uatomic: ThreadSanitizer
+ * understands them, and they compile to the same instructions.  See
+ * doc/design.md, "Atomics".
+ */
+#ifndef SRCU_ARCH_H
+#define SRCU_ARCH_H
+
+#include <stdint.h>
+#include <urcu/compiler.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SRCU_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SRCU_TSAN 1
+#endif
+
+/*
+ * A full barrier after / before an atomic read-modify-write.  x86's locked
+ * instructions are already full barriers, so there a compiler barrier
+ * suffices (the kernel's smp_mb__after_atomic()).  TSan does not know that,
+ * so a TSan build always uses the fence.
+ */
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(SRCU_TSAN)
+#define srcu_smp_mb__after_atomic()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
+#else
+#define srcu_smp_mb__after_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+#define srcu_smp_mb__before_atomic()	srcu_smp_mb__after_atomic()
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRCU_ARCH_H */

@@ -1,0 +1,63 @@
+/*
+ * srcu/common.h: what both flavours share: the callback type, the polling
+ * sentinel, the statistics snapshot.  Included by <srcu/tree.h> and
+ * <srcu/tiny.h>; users include <srcu.h>.
+ */
+#ifndef SRCU_COMMON_H
+#define SRCU_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * struct rcu_head is liburcu's.  If the same file also uses a liburcu
+ * flavour (<urcu/urcu-memb.h> and friends), include that header before
+ * <srcu.h>: liburcu's flavour headers rename call_rcu() through their map
+ * headers before <urcu/call-rcu.h> is read, and its include guard lets that
+ * happen only once.
+ */
+#include <urcu/call-rcu.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A callback queued by call_srcu(); the kernel's name. */
+typedef void (*rcu_callback_t)(struct rcu_head *head);
+
+/* A polling cookie that every poll_state_synchronize_srcu() reports done. */
+#define SRCU_GET_STATE_COMPLETED 0x1UL
+
+/* Grace-period statistics of one srcu_struct, a snapshot (srcu_get_stats). */
+struct srcu_stats {
+	const char *flavour;		/* "tree" or "tiny" */
+	unsigned long gp_seq;		/* grace-period sequence (Tree) or srcu_idx (Tiny) */
+	unsigned long gp_seq_needed;	/* furthest grace period requested */
+	unsigned long gp_seq_needed_exp;/* furthest expedited request (Tree) */
+	int size_state;			/* Tree: SRCU_SIZE_* value; Tiny: 0 */
+	const char *size_state_name;	/* "SMALL" .. "BIG", or "tiny" */
+	unsigned long nr_cpus;		/* per-CPU elements (1 on Tiny) */
+	unsigned long nr_nodes;		/* srcu_node count (0 while small, Tiny) */
+	unsigned long gp_normal;	/* grace periods completed as normal */
+	unsigned long gp_expedited;	/* grace periods completed expedited */
+	unsigned long promotions;	/* sleeping normal GPs woken by an expedited request */
+	unsigned long cbs_queued;	/* callbacks queued by call_srcu*() and barrier */
+	unsigned long cbs_invoked;	/* callbacks invoked */
+	long readers[2];		/* locks minus unlocks, per index, racy */
+	unsigned int reader_flavours;	/* SRCU_READ_FLAVOR_* bits seen so far */
+	bool membarrier;		/* fast readers rely on membarrier (else read-side fences) */
+};
+
+/* Reader flavours, as bits (the kernel's SRCU_READ_FLAVOR_*). */
+#define SRCU_READ_FLAVOR_NORMAL		0x1	/* srcu_read_lock() */
+#define SRCU_READ_FLAVOR_NMI		0x2	/* srcu_read_lock_nmisafe() */
+#define SRCU_READ_FLAVOR_FAST		0x8	/* srcu_read_lock_fast() */
+#define SRCU_READ_FLAVOR_FAST_UPDOWN	0x10	/* srcu_down_read_fast() */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRCU_COMMON_H */

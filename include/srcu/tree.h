@@ -1,0 +1,274 @@
+/*
+ * srcu/tree.h: the Tree SRCU flavour (libsrcu-tree): the srcu_struct layout
+ * that readers touch, the inline read-side fast paths, and the prefixed
+ * declarations of every exported function.  Users include <srcu.h>, which
+ * maps the kernel's names onto these; a file that wants both flavours may
+ * include <srcu/tree.h> and <srcu/tiny.h> and use the prefixed names.
+ *
+ * The inline functions and the fields they touch are ABI: changing them
+ * changes the SOVERSION.  Every inline reader has an exported twin of the
+ * same name without the _inl suffix.
+ */
+#ifndef SRCU_TREE_H
+#define SRCU_TREE_H
+
+#include <srcu/common.h>
+#include <srcu/arch.h>
+
+#if defined(__GLIBC__) && defined(__linux__)
+#include <sys/rseq.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One index's reader counts on one CPU. */
+struct srcu_tree_ctr {
+	unsigned long srcu_locks;	/* read-side entries on this CPU */
+	unsigned long srcu_unlocks;	/* read-side exits on this CPU */
+};
+
+/* One CPU's reader counters, alone on their cache line(s). */
+struct srcu_tree_reader {
+	struct srcu_tree_ctr srcu_ctrs[2];	/* indexed by srcu_idx & 1 */
+} __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
+
+struct srcu_tree_usage;			/* update side, private to the library */
+
+struct srcu_tree_struct {
+	/* Read-side state. */
+	struct srcu_tree_reader *srcu_readers;	/* per-CPU counters; NULL until initialised */
+	unsigned int srcu_nr_cpus;		/* entries in srcu_readers */
+	unsigned int srcu_idx;			/* readers use srcu_idx & 1; flipped by the GP */
+	unsigned int srcu_reader_flavor;	/* SRCU_READ_FLAVOR_* bits seen so far */
+	/* Update-side state. */
+	struct srcu_tree_usage *srcu_sup;	/* grace-period machinery; NULL until initialised */
+	unsigned int srcu_init_flavor;		/* reader flavour chosen at definition, 0 = any */
+} __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
+
+/*
+ * Static definitions need no init call: the first reader or updater to
+ * find srcu_readers or srcu_sup NULL allocates them.  A static srcu_struct
+ * is never cleaned up.
+ */
+#define SRCU_TREE_STRUCT_INITIALIZER(flavor) { .srcu_init_flavor = (flavor) }
+#define SRCU_TREE_DEFINE(name, flavor, scope) \
+	scope struct srcu_tree_struct name = SRCU_TREE_STRUCT_INITIALIZER(flavor)
+
+/* Exported entry points. */
+int srcu_tree_init(struct srcu_tree_struct *ssp);
+int srcu_tree_init_fast(struct srcu_tree_struct *ssp);
+int srcu_tree_init_fast_updown(struct srcu_tree_struct *ssp);
+int srcu_tree_cleanup(struct srcu_tree_struct *ssp);
+void srcu_tree_synchronize(struct srcu_tree_struct *ssp);
+void srcu_tree_synchronize_expedited(struct srcu_tree_struct *ssp);
+void srcu_tree_call(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
+		    rcu_callback_t func);
+void srcu_tree_call_expedited(struct srcu_tree_struct *ssp,
+			      struct rcu_head *rhp, rcu_callback_t func);
+void srcu_tree_barrier(struct srcu_tree_struct *ssp);
+void srcu_tree_expedite_current(struct srcu_tree_struct *ssp);
+unsigned long srcu_tree_get_state_synchronize(struct srcu_tree_struct *ssp);
+unsigned long srcu_tree_start_poll_synchronize(struct srcu_tree_struct *ssp);
+bool srcu_tree_poll_state_synchronize(struct srcu_tree_struct *ssp,
+				      unsigned long cookie);
+unsigned long srcu_tree_batches_completed(struct srcu_tree_struct *ssp);
+int srcu_tree_read_lock_held(const struct srcu_tree_struct *ssp);
+int srcu_tree_get_stats(struct srcu_tree_struct *ssp, struct srcu_stats *st);
+void srcu_tree_stats_print(struct srcu_tree_struct *ssp, FILE *out,
+			   const char *tag);
+int srcu_tree_param_set(const char *name, long value);
+long srcu_tree_param_get(const char *name);
+
+/* Out-of-line twins of the inline readers below. */
+int srcu_tree_read_lock(struct srcu_tree_struct *ssp);
+void srcu_tree_read_unlock(struct srcu_tree_struct *ssp, int idx);
+int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp);
+void srcu_tree_read_unlock_nmisafe(struct srcu_tree_struct *ssp, int idx);
+struct srcu_tree_ctr *srcu_tree_read_lock_fast(struct srcu_tree_struct *ssp);
+void srcu_tree_read_unlock_fast(struct srcu_tree_struct *ssp,
+				struct srcu_tree_ctr *scp);
+int srcu_tree_down_read(struct srcu_tree_struct *ssp);
+void srcu_tree_up_read(struct srcu_tree_struct *ssp, int idx);
+struct srcu_tree_ctr *srcu_tree_down_read_fast(struct srcu_tree_struct *ssp);
+void srcu_tree_up_read_fast(struct srcu_tree_struct *ssp,
+			    struct srcu_tree_ctr *scp);
+
+/*
+ * Testing: make the calling thread act as CPU cpu (its readers and its
+ * callbacks use that CPU's elements), or as itself again with -1.  Lets a
+ * 2-core machine exercise a tree of thousands of CPUs (tunable nr_cpus).
+ */
+void srcu_tree_set_virtual_cpu(int cpu);
+
+/* Slow paths of the inline readers: ABI, not API. */
+extern int srcu_tree_cpu_slowpath;	/* rseq unusable, or a virtual CPU is set */
+unsigned int srcu_tree_cpu_id_slow(void);
+struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp);
+void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
+				  unsigned int flavor);
+void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
+			  const char *func);
+
+/*
+ * The CPU this thread runs on, from glibc's registered rseq area (one TLS
+ * load), else sched_getcpu().  It may be stale when used: it only picks the
+ * counters, which are then updated atomically.  An unregistered rseq area
+ * reads as a huge number, which the modulo below still maps safely.
+ */
+static inline unsigned int srcu_tree_this_cpu(const struct srcu_tree_struct *ssp)
+{
+	unsigned int cpu, nr = ssp->srcu_nr_cpus;
+
+#if defined(__GLIBC__) && defined(RSEQ_SIG) && \
+	(defined(__x86_64__) || defined(__aarch64__))
+	if (caa_likely(!__atomic_load_n(&srcu_tree_cpu_slowpath, __ATOMIC_RELAXED))) {
+		const struct rseq *rs = (const struct rseq *)
+			((char *)__builtin_thread_pointer() + __rseq_offset);
+		cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+	} else
+#endif
+		cpu = srcu_tree_cpu_id_slow();
+	return caa_likely(cpu < nr) ? cpu : cpu % nr;
+}
+
+static inline struct srcu_tree_reader *
+srcu_tree_readers(struct srcu_tree_struct *ssp, unsigned int flavor)
+{
+	/* Acquire: pairs with the release that publishes the array. */
+	struct srcu_tree_reader *r =
+		__atomic_load_n(&ssp->srcu_readers, __ATOMIC_ACQUIRE);
+
+	if (caa_unlikely(!r))
+		r = srcu_tree_readers_init(ssp);
+	if (caa_unlikely(!(__atomic_load_n(&ssp->srcu_reader_flavor,
+					   __ATOMIC_RELAXED) & flavor)))
+		srcu_tree_reader_flavor_slow(ssp, flavor);
+	return r;
+}
+
+/* Count one entry on this CPU for the current index; returns the index. */
+static inline int srcu_tree_ctr_lock(struct srcu_tree_struct *ssp,
+				     unsigned int flavor)
+{
+	struct srcu_tree_reader *r = srcu_tree_readers(ssp, flavor);
+	int idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
+
+	__atomic_fetch_add(&r[srcu_tree_this_cpu(ssp)].srcu_ctrs[idx].srcu_locks,
+			   1, __ATOMIC_RELAXED);
+	return idx;
+}
+
+/*
+ * Count one exit for index idx on this CPU (not necessarily the CPU of the
+ * entry: only the sums over all CPUs matter).  Release makes the critical
+ * section happen-before the updater's acquire load of the sum, which is
+ * what ThreadSanitizer needs to see; on x86 it costs nothing.
+ */
+static inline void srcu_tree_ctr_unlock(struct srcu_tree_struct *ssp, long idx,
+					const char *func)
+{
+	struct srcu_tree_reader *r =
+		__atomic_load_n(&ssp->srcu_readers, __ATOMIC_RELAXED);
+
+	if (caa_unlikely((unsigned long)idx > 1 || !r))
+		srcu_tree_bad_unlock(ssp, idx, func);
+	__atomic_fetch_add(&r[srcu_tree_this_cpu(ssp)].srcu_ctrs[idx].srcu_unlocks,
+			   1, __ATOMIC_RELEASE);
+}
+
+static inline int srcu_tree_read_lock_inl(struct srcu_tree_struct *ssp)
+{
+	int idx = srcu_tree_ctr_lock(ssp, SRCU_READ_FLAVOR_NORMAL);
+
+	srcu_smp_mb__after_atomic(); /* B */ /* Pairs with A and E: keep the critical section after the count. */
+	return idx;
+}
+
+static inline void srcu_tree_read_unlock_inl(struct srcu_tree_struct *ssp, int idx)
+{
+	srcu_smp_mb__before_atomic(); /* C */ /* Pairs with A and D: keep the critical section before the count. */
+	srcu_tree_ctr_unlock(ssp, idx, "srcu_read_unlock");
+}
+
+/* Async-signal-safe readers: our counters are atomic, so the same code. */
+static inline int srcu_tree_read_lock_nmisafe_inl(struct srcu_tree_struct *ssp)
+{
+	int idx = srcu_tree_ctr_lock(ssp, SRCU_READ_FLAVOR_NMI);
+
+	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
+	return idx;
+}
+
+static inline void srcu_tree_read_unlock_nmisafe_inl(struct srcu_tree_struct *ssp,
+						     int idx)
+{
+	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
+	srcu_tree_ctr_unlock(ssp, idx, "srcu_read_unlock_nmisafe");
+}
+
+/* Readers that another thread may release: the same counters. */
+static inline int srcu_tree_down_read_inl(struct srcu_tree_struct *ssp)
+{
+	int idx = srcu_tree_ctr_lock(ssp, SRCU_READ_FLAVOR_NORMAL);
+
+	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
+	return idx;
+}
+
+static inline void srcu_tree_up_read_inl(struct srcu_tree_struct *ssp, int idx)
+{
+	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
+	srcu_tree_ctr_unlock(ssp, idx, "srcu_up_read");
+}
+
+/*
+ * Fast readers: no barrier here.  The grace period forces one on every
+ * running thread instead (membarrier), see doc/design.md.  The returned
+ * pointer names the index (CPU 0's counter pair for it).
+ */
+static inline struct srcu_tree_ctr *
+srcu_tree_fast_lock(struct srcu_tree_struct *ssp, unsigned int flavor)
+{
+	int idx = srcu_tree_ctr_lock(ssp, flavor);
+
+	return &ssp->srcu_readers[0].srcu_ctrs[idx];
+}
+
+static inline void srcu_tree_fast_unlock(struct srcu_tree_struct *ssp,
+					 struct srcu_tree_ctr *scp,
+					 const char *func)
+{
+	srcu_tree_ctr_unlock(ssp, scp - &ssp->srcu_readers[0].srcu_ctrs[0], func);
+}
+
+static inline struct srcu_tree_ctr *
+srcu_tree_read_lock_fast_inl(struct srcu_tree_struct *ssp)
+{
+	return srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST);
+}
+
+static inline void srcu_tree_read_unlock_fast_inl(struct srcu_tree_struct *ssp,
+						  struct srcu_tree_ctr *scp)
+{
+	srcu_tree_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
+}
+
+static inline struct srcu_tree_ctr *
+srcu_tree_down_read_fast_inl(struct srcu_tree_struct *ssp)
+{
+	return srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+}
+
+static inline void srcu_tree_up_read_fast_inl(struct srcu_tree_struct *ssp,
+					      struct srcu_tree_ctr *scp)
+{
+	srcu_tree_fast_unlock(ssp, scp, "srcu_up_read_fast");
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SRCU_TREE_H */
