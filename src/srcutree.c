@@ -1,2 +1,1426 @@
-/* placeholder: being written */
-#include "internal.h"
+/*
+ * srcutree.c: Tree SRCU, the kernel's kernel/rcu/srcutree.c reimplemented
+ * in userspace.  Entry points of libsrcu-tree (srcu_tree_*); the inline
+ * readers are in include/srcu/tree.h.
+ *
+ * The algorithm, in brief (doc/design.md has the long version):
+ * - Readers count themselves in per-CPU lock/unlock counters of one of two
+ *   indexes, the one srcu_idx names when they enter.
+ * - A grace period (srcu_gp_seq state SCAN1 then SCAN2) waits until the
+ *   index readers are not using has equal lock and unlock sums (stragglers
+ *   that read srcu_idx long ago), flips srcu_idx, then waits until the
+ *   index just retired has equal sums.  Barriers A..E order the sums
+ *   against the readers' counts.
+ * - Requests for grace periods climb a combining tree of srcu_nodes (the
+ *   funnel) so that many CPUs asking for the same grace period make one
+ *   request at the root.  Small srcu_structs skip the tree.
+ * - Callbacks wait on per-CPU segmented lists and are invoked on the
+ *   callback pool after their grace period.
+ * - process_srcu(), on the grace-period pool, drives the state machine with
+ *   the kernel's delays (srcu_get_delay()).  An expedited synchronize may
+ *   drive it from its own thread instead of waking a worker.
+ *
+ * Ours, beyond the kernel: call_srcu_expedited() (the RFC of the seed
+ * thread) and in-flight promotion: with promote_inflight=1 an expedited
+ * request that finds a normal grace period asleep on its one-jiffy delay
+ * wakes it now, so the expedited waiter does not inherit the sleep.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <srcu/tree.h>
+#include "cpu.h"
+#include "params.h"
+#include "segcblist.h"
+#include "srcutree-internal.h"
+#include "stats.h"
+#include "workqueue.h"
+
+/* Base delay when no expedited GP is pending, and the cap, in jiffies. */
+#define SRCU_INTERVAL		1
+#define SRCU_MAX_INTERVAL	10
+
+/* Statically defined srcu_structs are initialised under this lock. */
+static pthread_mutex_t srcu_static_init_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void process_srcu(struct srcu_work *work);
+static void srcu_invoke_callbacks(struct srcu_work *work);
+
+/* Locks. */
+
+static void srcu_lock(pthread_mutex_t *m)
+{
+	srcu_check_pthread(pthread_mutex_lock(m));
+}
+
+static void srcu_unlock(pthread_mutex_t *m)
+{
+	srcu_check_pthread(pthread_mutex_unlock(m));
+}
+
+static bool srcu_trylock(pthread_mutex_t *m)
+{
+	int err = pthread_mutex_trylock(m);
+
+	if (err && err != EBUSY)
+		srcu_die("pthread_mutex_trylock: error %d", err);
+	return !err;
+}
+
+/* Futex wait/wake on a 32-bit word (process-private). */
+static void srcu_futex_wait(int32_t *uaddr, int32_t val)
+{
+	while (syscall(SYS_futex, uaddr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0) &&
+	       errno == EINTR)
+		;
+}
+
+static void srcu_futex_wake_all(int32_t *uaddr)
+{
+	syscall(SYS_futex, uaddr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
+
+/* Initialisation. */
+
+static void init_srcu_data(struct srcu_tree_struct *ssp, struct srcu_tree_usage *sup)
+{
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++) {
+		struct srcu_data *sdp = &sup->sda[cpu];
+
+		srcu_check_pthread(pthread_mutex_init(&sdp->lock, NULL));
+		srcu_segcblist_init(&sdp->srcu_cblist);
+		sdp->srcu_gp_seq_needed = sup->srcu_gp_seq;
+		sdp->srcu_gp_seq_needed_exp = sup->srcu_gp_seq;
+		srcu_init_work(&sdp->work, srcu_invoke_callbacks, SRCU_WQ_CB);
+		sdp->cpu = cpu;
+		sdp->ssp = ssp;
+	}
+}
+
+/*
+ * Allocate and wire the combining tree; move to WAIT_BARRIER on success.
+ * Called with no locks held, at most once at a time (srcu_gp_end() under
+ * srcu_cb_mutex, or init).  On failure the state stays ALLOC and the next
+ * grace-period end tries again.
+ */
+static bool init_srcu_struct_nodes(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	int per_level[SRCU_MAX_LEVELS], i, level, nr = ssp->srcu_nr_cpus;
+	struct srcu_node *snp, *leaves;
+	unsigned int cpu;
+
+	int bottom_up[SRCU_MAX_LEVELS], levels = 1, nodes;
+
+	/* Shape: leaves hold FANOUT_LEAF CPUs, inner nodes FANOUT children. */
+	bottom_up[0] = nodes = (nr + SRCU_FANOUT_LEAF - 1) / SRCU_FANOUT_LEAF;
+	while (bottom_up[levels - 1] > 1 && levels < SRCU_MAX_LEVELS) {
+		bottom_up[levels] = (bottom_up[levels - 1] + SRCU_FANOUT - 1) / SRCU_FANOUT;
+		nodes += bottom_up[levels++];
+	}
+	for (i = 0; i < levels; i++)
+		per_level[i] = bottom_up[levels - 1 - i];	/* level 0: root */
+	sup->node = srcu_zalloc(sizeof(*sup->node) * nodes);
+	if (!sup->node)
+		return false;
+	sup->num_levels = levels;
+	sup->num_nodes = nodes;
+	sup->level[0] = sup->node;
+	for (i = 1; i < sup->num_levels; i++)
+		sup->level[i] = sup->level[i - 1] + per_level[i - 1];
+
+	for (level = 0; level < sup->num_levels; level++) {
+		for (i = 0; i < per_level[level]; i++) {
+			snp = sup->level[level] + i;
+			srcu_check_pthread(pthread_mutex_init(&snp->lock, NULL));
+			for (int j = 0; j < 4; j++) {
+				snp->srcu_have_cbs[j] = SRCU_SNP_INIT_SEQ;
+				snp->srcu_data_have_cbs[j] = 0;
+			}
+			snp->srcu_gp_seq_needed_exp = SRCU_SNP_INIT_SEQ;
+			snp->grplo = -1;
+			snp->grphi = -1;
+			snp->srcu_parent = level ? sup->level[level - 1] + i / SRCU_FANOUT : NULL;
+		}
+	}
+
+	leaves = sup->level[sup->num_levels - 1];
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++) {
+		struct srcu_data *sdp = &sup->sda[cpu];
+
+		sdp->mynode = &leaves[cpu / SRCU_FANOUT_LEAF];
+		for (snp = sdp->mynode; snp; snp = snp->srcu_parent) {
+			if (snp->grplo < 0)
+				snp->grplo = cpu;
+			snp->grphi = cpu;
+		}
+		sdp->grpmask = 1UL << (cpu - sdp->mynode->grplo);
+	}
+	/* Release: whoever sees WAIT_BARRIER sees the whole tree. */
+	smp_store_release(&sup->srcu_size_state, SRCU_SIZE_WAIT_BARRIER);
+	return true;
+}
+
+static void srcu_free_all(struct srcu_tree_struct *ssp, struct srcu_tree_usage *sup,
+			  struct srcu_tree_reader *readers)
+{
+	if (sup) {
+		srcu_free(sup->node);
+		srcu_free(sup->sda);
+		srcu_free(sup);
+	}
+	srcu_free(readers);
+}
+
+/*
+ * Allocate and initialise everything behind ssp.  Readers first, then the
+ * update side, each published with a release store so that a thread that
+ * finds the pointer non-NULL sees what it points to.
+ */
+static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int flavor)
+{
+	unsigned int nr = srcu_param(SRCU_PARAM_NR_CPUS);
+	struct srcu_tree_reader *readers;
+	struct srcu_tree_usage *sup;
+	int sizing;
+
+	if (nr < 1)
+		nr = 1;
+	readers = srcu_zalloc_aligned(CAA_CACHE_LINE_SIZE, sizeof(*readers) * nr);
+	sup = srcu_zalloc(sizeof(*sup));
+	if (sup)
+		sup->sda = srcu_zalloc_aligned(CAA_CACHE_LINE_SIZE, sizeof(*sup->sda) * nr);
+	if (!readers || !sup || !sup->sda) {
+		srcu_free_all(ssp, sup, readers);
+		return -ENOMEM;
+	}
+
+	ssp->srcu_nr_cpus = nr;
+	ssp->srcu_idx = 0;
+	ssp->srcu_reader_flavor = flavor;
+	ssp->srcu_init_flavor = flavor;
+	srcu_check_pthread(pthread_mutex_init(&sup->lock, NULL));
+	srcu_check_pthread(pthread_mutex_init(&sup->srcu_gp_mutex, NULL));
+	srcu_check_pthread(pthread_mutex_init(&sup->srcu_cb_mutex, NULL));
+	srcu_check_pthread(pthread_mutex_init(&sup->srcu_barrier_mutex, NULL));
+	sup->srcu_size_state = SRCU_SIZE_SMALL;
+	sup->srcu_gp_seq = SRCU_GP_SEQ_INITIAL_VAL;
+	sup->srcu_gp_seq_needed = SRCU_GP_SEQ_INITIAL_VAL;
+	sup->srcu_gp_seq_needed_exp = SRCU_GP_SEQ_INITIAL_VAL;
+	sup->srcu_barrier_seq = 0;
+	sup->srcu_last_gp_end = srcu_now_ns();
+	sup->srcu_ssp = ssp;
+	srcu_init_work(&sup->work, process_srcu, SRCU_WQ_GP);
+	init_srcu_data(ssp, sup);
+
+	/* convert_to_big's automatic mode decides per srcu_struct, at init. */
+	sizing = srcu_param(SRCU_PARAM_CONVERT_TO_BIG);
+	if ((sizing & ~SRCU_SIZING_CONTEND) == SRCU_SIZING_AUTO)
+		sizing = nr >= (unsigned int)srcu_param(SRCU_PARAM_BIG_CPU_LIM) ?
+			 SRCU_SIZING_INIT : SRCU_SIZING_NONE | SRCU_SIZING_CONTEND;
+	sup->srcu_sizing = sizing;
+	ssp->srcu_sup = sup;	/* Published below; the nodes need it now. */
+	if ((sizing & ~SRCU_SIZING_CONTEND) == SRCU_SIZING_INIT) {
+		if (!init_srcu_struct_nodes(ssp)) {
+			ssp->srcu_sup = NULL;
+			srcu_free_all(ssp, sup, readers);
+			return -ENOMEM;
+		}
+		sup->srcu_size_state = SRCU_SIZE_BIG;
+	}
+	if (flavor & (SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN))
+		(void)srcu_membarrier_ok();	/* Decide fences before the first reader. */
+
+	smp_store_release(&ssp->srcu_readers, readers);
+	smp_store_release(&ssp->srcu_sup, sup);
+	return 0;
+}
+
+static int srcu_init_flavored(struct srcu_tree_struct *ssp, unsigned int flavor)
+{
+	if (!ssp)
+		return -EINVAL;
+	memset(ssp, 0, sizeof(*ssp));
+	return init_srcu_struct_fields(ssp, flavor);
+}
+
+SRCU_EXPORT int srcu_tree_init(struct srcu_tree_struct *ssp)
+{
+	return srcu_init_flavored(ssp, 0);
+}
+
+SRCU_EXPORT int srcu_tree_init_fast(struct srcu_tree_struct *ssp)
+{
+	return srcu_init_flavored(ssp, SRCU_READ_FLAVOR_FAST);
+}
+
+SRCU_EXPORT int srcu_tree_init_fast_updown(struct srcu_tree_struct *ssp)
+{
+	return srcu_init_flavored(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+}
+
+/*
+ * First use of a statically defined srcu_struct (DEFINE_SRCU): allocate.
+ * There is no caller to return -ENOMEM to, so running out of memory here
+ * is fatal, and said.
+ */
+static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *ssp)
+{
+	/* Acquire: pairs with the release in init_srcu_struct_fields(). */
+	struct srcu_tree_usage *sup = smp_load_acquire(&ssp->srcu_sup);
+
+	if (caa_likely(sup))
+		return sup;
+	srcu_lock(&srcu_static_init_lock);
+	if (!ssp->srcu_sup && init_srcu_struct_fields(ssp, ssp->srcu_init_flavor))
+		srcu_die("out of memory initialising a DEFINE_SRCU() srcu_struct");
+	srcu_unlock(&srcu_static_init_lock);
+	return ssp->srcu_sup;
+}
+
+SRCU_EXPORT struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp)
+{
+	check_init_srcu_struct(ssp);
+	return ssp->srcu_readers;
+}
+
+/*
+ * A reader of a flavour not seen before on ssp.  Mixing flavours is
+ * reported as the kernel reports it.  The first fast reader on an
+ * srcu_struct not initialised for fast readers waits for any grace-period
+ * step in progress (srcu_gp_mutex), so every later scan sees the fast bit
+ * and forces barriers with membarrier; those before it needed none from
+ * this reader, which had not counted itself yet.
+ */
+SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
+					      unsigned int flavor)
+{
+	const unsigned int fast = SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN;
+	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+	unsigned int old;
+
+	if (flavor & fast)
+		(void)srcu_membarrier_ok();
+	old = __atomic_fetch_or(&ssp->srcu_reader_flavor, flavor, __ATOMIC_SEQ_CST);
+	if (old & flavor)
+		return;
+	if (old)
+		srcu_warn_once("srcu_struct %p: reader flavours mixed (0x%x, then 0x%x)",
+			       (void *)ssp, old, flavor);
+#ifdef SRCU_DEBUG
+	if (old && (old & fast) != (flavor & fast))
+		srcu_die("srcu_struct %p: fast and normal readers mixed (0x%x, 0x%x)",
+			 (void *)ssp, old, flavor);
+#endif
+	if ((flavor & fast) && !(old & fast)) {
+		srcu_lock(&sup->srcu_gp_mutex);
+		srcu_unlock(&sup->srcu_gp_mutex);
+	}
+}
+
+SRCU_EXPORT void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
+				      const char *func)
+{
+	if (!ssp->srcu_readers)
+		srcu_die("%s: srcu_struct %p is not initialised or was cleaned up",
+			 func, (void *)ssp);
+	srcu_die("%s: bad index %ld (srcu_struct %p)", func, idx, (void *)ssp);
+}
+
+/*
+ * The update side's own reader (held while requesting a grace period, so
+ * the counter cannot wrap meanwhile): async-signal-safe like the nmisafe
+ * flavour, but not recorded as a reader flavour of the user's.
+ */
+static int srcu_internal_read_lock(struct srcu_tree_struct *ssp)
+{
+	int idx = srcu_tree_ctr_lock(ssp, 0);
+
+	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
+	return idx;
+}
+
+static void srcu_internal_read_unlock(struct srcu_tree_struct *ssp, int idx)
+{
+	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
+	srcu_tree_ctr_unlock(ssp, idx, "srcu_internal_read_unlock");
+}
+
+/* Reader sums and the check of one index. */
+
+static unsigned long srcu_readers_lock_idx(struct srcu_tree_struct *ssp, int idx)
+{
+	unsigned long sum = 0;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
+		sum += __atomic_load_n(&ssp->srcu_readers[cpu].srcu_ctrs[idx].srcu_locks,
+				       __ATOMIC_ACQUIRE);
+	return sum;
+}
+
+static unsigned long srcu_readers_unlock_idx(struct srcu_tree_struct *ssp, int idx)
+{
+	unsigned long sum = 0;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
+		sum += __atomic_load_n(&ssp->srcu_readers[cpu].srcu_ctrs[idx].srcu_unlocks,
+				       __ATOMIC_ACQUIRE);
+	return sum;
+}
+
+/*
+ * Are there no readers left on index idx?  Sum the unlocks, then (barrier
+ * A) the locks: a lock is then always counted if its unlock was.
+ *
+ * Equal sums mean that at some instant during the check no reader was
+ * inside on idx.  A reader that fetched srcu_idx before the last flip but
+ * has not yet incremented may still add a lock to idx later; each such
+ * thread can do so at most twice (its next lock after its next unlock's
+ * barrier C sees the flip, barrier D), so the count of late increments is
+ * bounded by twice the number of threads plus the CPUs, far below the
+ * counter range, and the sums cannot wrap into a false equality.  Those
+ * late readers are waited for by the next grace period's SCAN1, and
+ * cannot see anything this grace period protects: their barrier B comes
+ * after our A (store buffering with A/B: a reader whose increment we missed
+ * sees every store the updater made before A).
+ *
+ * Fast readers have no B and C; for them A is a membarrier(), which makes
+ * every running thread execute a full barrier, in the place of their own.
+ */
+static bool srcu_readers_active_idx_check(struct srcu_tree_struct *ssp, int idx)
+{
+	unsigned long unlocks = srcu_readers_unlock_idx(ssp, idx);
+
+	if (READ_ONCE(ssp->srcu_reader_flavor) &
+	    (SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN))
+		srcu_membarrier(); /* A */ /* Pairs with the fast readers' program order. */
+	else
+		smp_mb(); /* A */ /* Pairs with B (store buffering) and C. */
+	return srcu_readers_lock_idx(ssp, idx) == unlocks;
+}
+
+/* Locks minus unlocks over both indexes: readers inside right now (racy). */
+static long srcu_readers_active(struct srcu_tree_struct *ssp, long out[2])
+{
+	long sum[2] = { 0, 0 };
+	unsigned int cpu;
+	int idx;
+
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
+		for (idx = 0; idx < 2; idx++) {
+			struct srcu_tree_ctr *c = &ssp->srcu_readers[cpu].srcu_ctrs[idx];
+
+			sum[idx] += (long)(__atomic_load_n(&c->srcu_locks, __ATOMIC_ACQUIRE) -
+					   __atomic_load_n(&c->srcu_unlocks, __ATOMIC_ACQUIRE));
+		}
+	if (out) {
+		out[0] = sum[0];
+		out[1] = sum[1];
+	}
+	return sum[0] + sum[1];
+}
+
+/* Delays. */
+
+/*
+ * How long process_srcu() should sleep before its next step, in jiffies:
+ * 0 while an expedited GP is pending (but only srcu_max_nodelay_phase times
+ * in a row), else one jiffy, plus the age of a long GP, capped.
+ */
+static unsigned long srcu_get_delay(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	unsigned long jbase = SRCU_INTERVAL, j, gpstart;
+
+	if (ULONG_CMP_LT(READ_ONCE(sup->srcu_gp_seq), READ_ONCE(sup->srcu_gp_seq_needed_exp)))
+		jbase = 0;
+	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq))) {
+		j = srcu_jiffies() - 1;
+		gpstart = READ_ONCE(sup->srcu_gp_start);
+		if (ULONG_CMP_LT(gpstart, j))
+			jbase += j - gpstart;
+		if (!jbase) {
+			WRITE_ONCE(sup->srcu_n_exp_nodelay, READ_ONCE(sup->srcu_n_exp_nodelay) + 1);
+			if (READ_ONCE(sup->srcu_n_exp_nodelay) >
+			    (unsigned long)srcu_param(SRCU_PARAM_MAX_NODELAY_PHASE))
+				jbase = 1;
+		}
+	}
+	return jbase > SRCU_MAX_INTERVAL ? SRCU_MAX_INTERVAL : jbase;
+}
+
+/*
+ * Queue process_srcu() delay jiffies out (unless already pending), and
+ * remember whether it now sleeps, for in-flight promotion.  Caller holds
+ * sup->lock.
+ */
+static void srcu_queue_gp_work(struct srcu_tree_usage *sup, unsigned long delay)
+{
+	if (srcu_queue_delayed_work(&sup->work, delay))
+		WRITE_ONCE(sup->srcu_gp_sleeping, delay != 0);
+}
+
+/* Sizing. */
+
+static void srcu_transition_to_big_locked(struct srcu_tree_usage *sup)
+{
+	smp_store_release(&sup->srcu_size_state, SRCU_SIZE_ALLOC);
+}
+
+static void srcu_transition_to_big(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+
+	if (smp_load_acquire(&sup->srcu_size_state) != SRCU_SIZE_SMALL)
+		return;
+	srcu_lock(&sup->lock);
+	if (smp_load_acquire(&sup->srcu_size_state) == SRCU_SIZE_SMALL)
+		srcu_transition_to_big_locked(sup);
+	srcu_unlock(&sup->lock);
+}
+
+/* A lock was contended; too many in one jiffy and a small struct goes big. */
+static void srcu_check_contention_locked(struct srcu_tree_usage *sup)
+{
+	unsigned long j;
+
+	if (!(sup->srcu_sizing & SRCU_SIZING_CONTEND) || sup->srcu_size_state)
+		return;
+	j = srcu_jiffies();
+	if (sup->srcu_size_jiffies != j) {
+		sup->srcu_size_jiffies = j;
+		sup->srcu_n_lock_retries = 0;
+	}
+	if (++sup->srcu_n_lock_retries <= (unsigned long)srcu_param(SRCU_PARAM_SMALL_CONTENTION_LIM))
+		return;
+	srcu_transition_to_big_locked(sup);
+}
+
+static void srcu_lock_sdp_contention(struct srcu_data *sdp)
+{
+	struct srcu_tree_usage *sup = sdp->ssp->srcu_sup;
+
+	if (srcu_trylock(&sdp->lock))
+		return;
+	srcu_lock(&sup->lock);
+	srcu_check_contention_locked(sup);
+	srcu_unlock(&sup->lock);
+	srcu_lock(&sdp->lock);
+}
+
+static void srcu_lock_sup_contention(struct srcu_tree_usage *sup)
+{
+	if (srcu_trylock(&sup->lock))
+		return;
+	srcu_lock(&sup->lock);
+	srcu_check_contention_locked(sup);
+}
+
+/* Grace-period start and end. */
+
+/* Start a grace period.  Caller holds sup->lock. */
+static void srcu_gp_start(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+
+	SRCU_BUG_ON(ULONG_CMP_GE(sup->srcu_gp_seq, sup->srcu_gp_seq_needed));
+	WRITE_ONCE(sup->srcu_gp_start, srcu_jiffies());
+	WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
+	smp_mb(); /* The request (srcu_gp_seq_needed) comes before the start. */
+	srcu_seq_start(&sup->srcu_gp_seq);
+	SRCU_BUG_ON(srcu_seq_state(sup->srcu_gp_seq) != SRCU_STATE_SCAN1);
+}
+
+/* Invoke sdp's ready callbacks delay jiffies from now (0 or 1). */
+static void srcu_schedule_cbs_sdp(struct srcu_data *sdp, unsigned long delay)
+{
+	if (delay)
+		srcu_queue_delayed_work(&sdp->work, delay);
+	else
+		srcu_mod_delayed_work(&sdp->work, 0);
+}
+
+/* The CPUs below leaf snp whose bit is in mask have callbacks for this GP. */
+static void srcu_schedule_cbs_snp(struct srcu_tree_struct *ssp, struct srcu_node *snp,
+				  unsigned long mask, unsigned long delay)
+{
+	int cpu;
+
+	for (cpu = snp->grplo; cpu <= snp->grphi; cpu++)
+		if (mask & (1UL << (cpu - snp->grplo)))
+			srcu_schedule_cbs_sdp(&ssp->srcu_sup->sda[cpu], delay);
+}
+
+/*
+ * End the current grace period: schedule the callbacks that waited for it,
+ * and start the next grace period if one is needed.  Called with
+ * srcu_gp_mutex held; releases it.  srcu_cb_mutex keeps a second new
+ * grace period from starting before this one's callbacks are scheduled,
+ * which is why srcu_have_cbs[] needs only four slots.  Returns true if it
+ * started another grace period (the caller then drives it on at once).
+ */
+static bool srcu_gp_end(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	unsigned long cbdelay = 1, gpseq, mask, sgsne;
+	bool cbs, last_lvl, expedited, started = false;
+	struct srcu_node *snp;
+	int idx, ss_state;
+	unsigned int cpu;
+
+	srcu_lock(&sup->srcu_cb_mutex);
+
+	srcu_lock(&sup->lock);
+	SRCU_BUG_ON(srcu_seq_state(sup->srcu_gp_seq) != SRCU_STATE_SCAN2);
+	expedited = ULONG_CMP_LT(READ_ONCE(sup->srcu_gp_seq),
+				 READ_ONCE(sup->srcu_gp_seq_needed_exp));
+	if (expedited)
+		cbdelay = 0;
+	WRITE_ONCE(sup->srcu_last_gp_end, srcu_now_ns());
+	srcu_seq_end(&sup->srcu_gp_seq);
+	gpseq = srcu_seq_current(&sup->srcu_gp_seq);
+	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, gpseq))
+		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, gpseq);
+	if (expedited)
+		WRITE_ONCE(sup->n_gp_expedited, sup->n_gp_expedited + 1);
+	else
+		WRITE_ONCE(sup->n_gp_normal, sup->n_gp_normal + 1);
+	srcu_unlock(&sup->lock);
+	srcu_unlock(&sup->srcu_gp_mutex);
+	/* A new grace period may start now, but only one. */
+
+	/* Wake synchronous waiters: they poll srcu_gp_seq. */
+	__atomic_fetch_add(&sup->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sup->srcu_gp_waiters, __ATOMIC_SEQ_CST))
+		srcu_futex_wake_all(&sup->srcu_gp_end_futex);
+
+	/* Schedule the callbacks that waited for this grace period. */
+	ss_state = smp_load_acquire(&sup->srcu_size_state);
+	if (ss_state < SRCU_SIZE_WAIT_BARRIER) {
+		srcu_schedule_cbs_sdp(&sup->sda[0], cbdelay);
+	} else {
+		idx = srcu_seq_ctr(gpseq) % 4;
+		for (snp = sup->node; snp < sup->node + sup->num_nodes; snp++) {
+			srcu_lock(&snp->lock);
+			cbs = false;
+			last_lvl = snp >= sup->level[sup->num_levels - 1];
+			if (last_lvl)
+				cbs = ss_state < SRCU_SIZE_BIG || snp->srcu_have_cbs[idx] == gpseq;
+			snp->srcu_have_cbs[idx] = gpseq;
+			srcu_seq_set_state(&snp->srcu_have_cbs[idx], 1);
+			sgsne = snp->srcu_gp_seq_needed_exp;
+			if (sgsne == SRCU_SNP_INIT_SEQ || ULONG_CMP_LT(sgsne, gpseq))
+				WRITE_ONCE(snp->srcu_gp_seq_needed_exp, gpseq);
+			mask = ss_state < SRCU_SIZE_BIG ? ~0UL : snp->srcu_data_have_cbs[idx];
+			snp->srcu_data_have_cbs[idx] = 0;
+			srcu_unlock(&snp->lock);
+			if (cbs)
+				srcu_schedule_cbs_snp(ssp, snp, mask, cbdelay);
+		}
+	}
+
+	/* Now and then, pull every CPU's needed values along, against wrap. */
+	if (!(gpseq & (unsigned long)srcu_param(SRCU_PARAM_COUNTER_WRAP_CHECK)))
+		for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++) {
+			struct srcu_data *sdp = &sup->sda[cpu];
+
+			srcu_lock(&sdp->lock);
+			if (ULONG_CMP_GE(gpseq, sdp->srcu_gp_seq_needed + 100))
+				sdp->srcu_gp_seq_needed = gpseq;
+			if (ULONG_CMP_GE(gpseq, sdp->srcu_gp_seq_needed_exp + 100))
+				sdp->srcu_gp_seq_needed_exp = gpseq;
+			srcu_unlock(&sdp->lock);
+		}
+
+	srcu_unlock(&sup->srcu_cb_mutex);
+
+	/* Start the next grace period if one was asked for. */
+	srcu_lock(&sup->lock);
+	gpseq = srcu_seq_current(&sup->srcu_gp_seq);
+	if (!srcu_seq_state(gpseq) && ULONG_CMP_LT(gpseq, sup->srcu_gp_seq_needed)) {
+		srcu_gp_start(ssp);
+		started = true;
+	}
+	srcu_unlock(&sup->lock);
+
+	/* One step towards big, if on the way. */
+	if (ss_state != SRCU_SIZE_SMALL && ss_state != SRCU_SIZE_BIG) {
+		if (ss_state == SRCU_SIZE_ALLOC)
+			init_srcu_struct_nodes(ssp);
+		else
+			smp_store_release(&sup->srcu_size_state, ss_state + 1);
+	}
+	return started;
+}
+
+/* The state machine. */
+
+/*
+ * Wait (spinning srcu_retry_check_delay us between tries) until no reader
+ * is left on idx, trying trycount times, or more while an expedited GP is
+ * pending.  The caller holds srcu_gp_mutex, so srcu_idx cannot change.
+ */
+static bool try_check_zero(struct srcu_tree_struct *ssp, int idx, int trycount)
+{
+	unsigned long curdelay = !srcu_get_delay(ssp);
+
+	for (;;) {
+		if (srcu_readers_active_idx_check(ssp, idx))
+			return true;
+		if ((long)(--trycount + curdelay) <= 0)
+			return false;
+		srcu_udelay(srcu_param(SRCU_PARAM_RETRY_CHECK_DELAY));
+	}
+}
+
+/*
+ * Flip srcu_idx so that new readers use the other index.  E and D are
+ * kept although the equal sums just checked already order the flip
+ * (a control dependency), as the kernel keeps them: compilers do not
+ * promise to respect control dependencies.
+ */
+static void srcu_flip(struct srcu_tree_struct *ssp)
+{
+	smp_mb(); /* E */ /* Pairs with B and C: the scan before the flip. */
+	WRITE_ONCE(ssp->srcu_idx, ssp->srcu_idx + 1);
+	/*
+	 * A reader whose unlock we missed sees the new index at its next lock
+	 * after its next unlock or lock barrier.
+	 */
+	smp_mb(); /* D */ /* Pairs with C. */
+}
+
+/* What one call of srcu_advance_state() achieved. */
+enum srcu_step {
+	SRCU_STEP_IDLE,		/* nothing to do */
+	SRCU_STEP_READERS,	/* readers remain; try again later */
+	SRCU_STEP_ENDED,	/* a GP ended, and no other was started */
+	SRCU_STEP_STARTED,	/* a GP ended and the next one started */
+};
+
+/*
+ * Push the grace period as far as it will go: IDLE -> SCAN1 (start if
+ * needed), SCAN1 -> SCAN2 (inactive index clear, flip), SCAN2 -> end
+ * (retired index clear).  Called with srcu_gp_mutex held; releases it.
+ */
+static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	int idx;
+
+	/* Acquire: see what the previous grace period did. */
+	idx = srcu_seq_state(smp_load_acquire(&sup->srcu_gp_seq));
+	if (idx == SRCU_STATE_IDLE) {
+		srcu_lock(&sup->lock);
+		if (ULONG_CMP_GE(sup->srcu_gp_seq, sup->srcu_gp_seq_needed)) {
+			srcu_unlock(&sup->lock);
+			srcu_unlock(&sup->srcu_gp_mutex);
+			return SRCU_STEP_IDLE;
+		}
+		idx = srcu_seq_state(READ_ONCE(sup->srcu_gp_seq));
+		if (idx == SRCU_STATE_IDLE)
+			srcu_gp_start(ssp);
+		srcu_unlock(&sup->lock);
+	}
+
+	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) == SRCU_STATE_SCAN1) {
+		idx = 1 ^ (ssp->srcu_idx & 1);
+		if (!try_check_zero(ssp, idx, 1)) {
+			srcu_unlock(&sup->srcu_gp_mutex);
+			return SRCU_STEP_READERS;
+		}
+		srcu_flip(ssp);
+		srcu_lock(&sup->lock);
+		srcu_seq_set_state(&sup->srcu_gp_seq, SRCU_STATE_SCAN2);
+		sup->srcu_n_exp_nodelay = 0;
+		srcu_unlock(&sup->lock);
+	}
+
+	/* SCAN2: readers are usually quick, so check twice before sleeping. */
+	idx = 1 ^ (ssp->srcu_idx & 1);
+	if (!try_check_zero(ssp, idx, 2)) {
+		srcu_unlock(&sup->srcu_gp_mutex);
+		return SRCU_STEP_READERS;
+	}
+	sup->srcu_n_exp_nodelay = 0;
+	return srcu_gp_end(ssp) ? SRCU_STEP_STARTED : SRCU_STEP_ENDED;
+}
+
+/*
+ * Queue process_srcu() again if grace periods are still wanted (starting
+ * one if none runs), else let it go idle.
+ */
+static void srcu_reschedule(struct srcu_tree_struct *ssp, unsigned long delay)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	bool pushgp = true;
+
+	srcu_lock(&sup->lock);
+	if (ULONG_CMP_GE(sup->srcu_gp_seq, sup->srcu_gp_seq_needed)) {
+		SRCU_BUG_ON(srcu_seq_state(sup->srcu_gp_seq));
+		pushgp = false;	/* Every request served: idle. */
+	} else if (!srcu_seq_state(sup->srcu_gp_seq)) {
+		srcu_gp_start(ssp);	/* A request and no GP: start one. */
+	}
+	if (pushgp)
+		srcu_queue_gp_work(sup, delay);
+	srcu_unlock(&sup->lock);
+}
+
+/* The grace-period work item (GP pool). */
+static void process_srcu(struct srcu_work *work)
+{
+	struct srcu_tree_usage *sup = caa_container_of(work, struct srcu_tree_usage, work);
+	struct srcu_tree_struct *ssp = sup->srcu_ssp;
+	unsigned long curdelay, j;
+	enum srcu_step step;
+
+	WRITE_ONCE(sup->srcu_gp_sleeping, false);
+	srcu_lock(&sup->srcu_gp_mutex);
+	step = srcu_advance_state_locked(ssp);
+	curdelay = step == SRCU_STEP_STARTED ? 0 : srcu_get_delay(ssp);
+	if (curdelay) {
+		WRITE_ONCE(sup->reschedule_count, 0);
+	} else {
+		/* Too many no-delay passes within one jiffy: sleep one. */
+		j = srcu_jiffies();
+		if (READ_ONCE(sup->reschedule_jiffies) == j) {
+			WRITE_ONCE(sup->reschedule_count, READ_ONCE(sup->reschedule_count) + 1);
+			if (READ_ONCE(sup->reschedule_count) >
+			    (unsigned long)srcu_param(SRCU_PARAM_MAX_NODELAY))
+				curdelay = 1;
+		} else {
+			WRITE_ONCE(sup->reschedule_count, 1);
+			WRITE_ONCE(sup->reschedule_jiffies, j);
+		}
+	}
+	srcu_reschedule(ssp, curdelay);
+}
+
+/* Funnel. */
+
+/*
+ * An expedited request was recorded while a grace period may be running.
+ * The kernel leaves a process_srcu() that sleeps on its one-jiffy timer
+ * asleep (grace-period transfer, the seed thread).  With promote_inflight
+ * we wake it now, unless the caller is about to drive the state machine
+ * itself.  Caller holds sup->lock.
+ */
+static void srcu_promote_inflight_locked(struct srcu_tree_usage *sup, bool caller_drives)
+{
+	if (!srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT) || !READ_ONCE(sup->srcu_gp_sleeping))
+		return;
+	if (!srcu_seq_state(sup->srcu_gp_seq))
+		return;
+	WRITE_ONCE(sup->srcu_gp_sleeping, false);
+	WRITE_ONCE(sup->n_promotions, sup->n_promotions + 1);
+	if (!caller_drives)
+		srcu_mod_delayed_work(&sup->work, 0);
+}
+
+/*
+ * Record an expedited request for grace period s, which is already
+ * requested as normal, from snp up to the root (srcu_funnel_exp_start).
+ */
+static void srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node *snp,
+				  unsigned long s, bool caller_drives)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	unsigned long sgsne;
+
+	for (; snp; snp = snp->srcu_parent) {
+		sgsne = READ_ONCE(snp->srcu_gp_seq_needed_exp);
+		if (srcu_seq_done(&sup->srcu_gp_seq, s) ||
+		    (sgsne != SRCU_SNP_INIT_SEQ && ULONG_CMP_GE(sgsne, s)))
+			return;
+		srcu_lock(&snp->lock);
+		sgsne = snp->srcu_gp_seq_needed_exp;
+		if (sgsne != SRCU_SNP_INIT_SEQ && ULONG_CMP_GE(sgsne, s)) {
+			srcu_unlock(&snp->lock);
+			return;
+		}
+		WRITE_ONCE(snp->srcu_gp_seq_needed_exp, s);
+		srcu_unlock(&snp->lock);
+	}
+	srcu_lock_sup_contention(sup);
+	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, s))
+		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, s);
+	srcu_promote_inflight_locked(sup, caller_drives);
+	srcu_unlock(&sup->lock);
+}
+
+/*
+ * Make sure grace period s will happen: climb from sdp's leaf, stopping
+ * where someone already asked for s (the funnel), and at the root record
+ * the request and start the grace period if none is running.  Called
+ * inside an SRCU reader so that the counter cannot wrap meanwhile.
+ */
+static void srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data *sdp,
+				 unsigned long s, bool do_norm, bool caller_drives)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	int idx = srcu_seq_ctr(s) % 4;
+	struct srcu_node *snp, *snp_leaf;
+	unsigned long sgsne, snp_seq;
+
+	/* Acquire: the tree is fully built once the state says so. */
+	if (smp_load_acquire(&sup->srcu_size_state) < SRCU_SIZE_WAIT_BARRIER)
+		snp_leaf = NULL;
+	else
+		snp_leaf = sdp->mynode;
+
+	for (snp = snp_leaf; snp; snp = snp->srcu_parent) {
+		if (srcu_seq_done(&sup->srcu_gp_seq, s) && snp != snp_leaf)
+			return;	/* GP already done, callbacks recorded. */
+		srcu_lock(&snp->lock);
+		snp_seq = snp->srcu_have_cbs[idx];
+		if (snp_seq != SRCU_SNP_INIT_SEQ && ULONG_CMP_GE(snp_seq, s)) {
+			if (snp == snp_leaf && snp_seq == s)
+				snp->srcu_data_have_cbs[idx] |= sdp->grpmask;
+			srcu_unlock(&snp->lock);
+			if (snp == snp_leaf && snp_seq != s) {
+				/* s already ended at this leaf: invoke our own. */
+				srcu_schedule_cbs_sdp(sdp, do_norm ? SRCU_INTERVAL : 0);
+				return;
+			}
+			if (!do_norm)
+				srcu_funnel_exp_start(ssp, snp, s, caller_drives);
+			return;
+		}
+		snp->srcu_have_cbs[idx] = s;
+		if (snp == snp_leaf)
+			snp->srcu_data_have_cbs[idx] |= sdp->grpmask;
+		sgsne = snp->srcu_gp_seq_needed_exp;
+		if (!do_norm && (sgsne == SRCU_SNP_INIT_SEQ || ULONG_CMP_LT(sgsne, s)))
+			WRITE_ONCE(snp->srcu_gp_seq_needed_exp, s);
+		srcu_unlock(&snp->lock);
+	}
+
+	/* At the root: make sure grace period s gets started. */
+	srcu_lock_sup_contention(sup);
+	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed, s))
+		WRITE_ONCE(sup->srcu_gp_seq_needed, s);
+	if (!do_norm && ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, s))
+		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, s);
+
+	if (!srcu_seq_done(&sup->srcu_gp_seq, s) &&
+	    srcu_seq_state(sup->srcu_gp_seq) == SRCU_STATE_IDLE) {
+		srcu_gp_start(ssp);
+		/* An expedited start runs at once; the caller may run it itself. */
+		if (!(caller_drives && !do_norm))
+			srcu_queue_gp_work(sup, srcu_get_delay(ssp) ? SRCU_INTERVAL : 0);
+	} else if (!do_norm) {
+		srcu_promote_inflight_locked(sup, caller_drives);
+	}
+	srcu_unlock(&sup->lock);
+}
+
+/* This thread's srcu_data for queueing callbacks: CPU 0's while small. */
+static struct srcu_data *srcu_this_sdp(struct srcu_tree_struct *ssp, int ss_state)
+{
+	if (ss_state < SRCU_SIZE_WAIT_CALL)
+		return &ssp->srcu_sup->sda[0];
+	return &ssp->srcu_sup->sda[srcu_tree_this_cpu(ssp)];
+}
+
+/*
+ * Queue rhp (if any) for the grace period that a call made now needs, and
+ * make sure that grace period (or its expedited form) is requested.
+ * Returns that grace period's number (the polling cookie).
+ */
+static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
+					     struct rcu_head *rhp, bool do_norm,
+					     bool caller_drives)
+{
+	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+	bool needgp = false, needexp = false;
+	struct srcu_node *sdp_mynode;
+	struct srcu_data *sdp;
+	int idx, ss_state;
+	unsigned long s;
+
+	/* A reader of our own keeps the GP counter from wrapping meanwhile. */
+	idx = srcu_internal_read_lock(ssp);
+	ss_state = smp_load_acquire(&sup->srcu_size_state);
+	sdp = srcu_this_sdp(ssp, ss_state);
+	srcu_lock_sdp_contention(sdp);
+	if (rhp)
+		srcu_segcblist_enqueue(&sdp->srcu_cblist, rhp);
+	/*
+	 * Snapshot before reading the current GP for advancing: the other
+	 * order can find WAIT done but NEXT_READY started, snapshot one GP
+	 * too far, and then fail to accelerate (the kernel's "acceleration
+	 * leak").
+	 */
+	s = srcu_seq_snap(&sup->srcu_gp_seq);
+	if (rhp) {
+		srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
+		SRCU_BUG_ON(!srcu_segcblist_accelerate(&sdp->srcu_cblist, s));
+	}
+	if (ULONG_CMP_LT(sdp->srcu_gp_seq_needed, s)) {
+		sdp->srcu_gp_seq_needed = s;
+		needgp = true;
+	}
+	if (!do_norm && ULONG_CMP_LT(sdp->srcu_gp_seq_needed_exp, s)) {
+		sdp->srcu_gp_seq_needed_exp = s;
+		needexp = true;
+	}
+	srcu_unlock(&sdp->lock);
+
+	sdp_mynode = ss_state < SRCU_SIZE_WAIT_BARRIER ? NULL : sdp->mynode;
+	if (needgp)
+		srcu_funnel_gp_start(ssp, sdp, s, do_norm, caller_drives);
+	else if (needexp)
+		srcu_funnel_exp_start(ssp, sdp_mynode, s, caller_drives);
+	srcu_internal_read_unlock(ssp, idx);
+	return s;
+}
+
+/* Callbacks. */
+
+static void __call_srcu(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
+			rcu_callback_t func, bool do_norm)
+{
+	if (!ssp || !rhp || !func)
+		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
+	rhp->func = func;
+	check_init_srcu_struct(ssp);
+	__atomic_fetch_add(&ssp->srcu_sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
+	(void)srcu_gp_start_if_needed(ssp, rhp, do_norm, false);
+}
+
+SRCU_EXPORT void srcu_tree_call(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
+				rcu_callback_t func)
+{
+	__call_srcu(ssp, rhp, func, true);
+}
+
+SRCU_EXPORT void srcu_tree_call_expedited(struct srcu_tree_struct *ssp,
+					  struct rcu_head *rhp, rcu_callback_t func)
+{
+	__call_srcu(ssp, rhp, func, false);
+}
+
+/*
+ * Invoke the callbacks of one srcu_data whose grace period has ended (CB
+ * pool).  One invoker per list at a time, so that srcu_barrier()'s
+ * callback cannot run before those queued ahead of it.  The grace period's
+ * barriers ran in the driver; taking sdp->lock orders us after it.
+ */
+static void srcu_invoke_callbacks(struct srcu_work *work)
+{
+	struct srcu_data *sdp = caa_container_of(work, struct srcu_data, work);
+	struct srcu_tree_struct *ssp = sdp->ssp;
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	struct srcu_cblist ready;
+	struct rcu_head *rhp;
+	long len;
+	bool more;
+
+	srcu_lock(&sdp->lock);
+	srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
+	if (sdp->srcu_cblist_invoking || !srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
+		srcu_unlock(&sdp->lock);
+		return;
+	}
+	sdp->srcu_cblist_invoking = true;
+	srcu_segcblist_extract_done(&sdp->srcu_cblist, &ready);
+	len = ready.len;
+	srcu_unlock(&sdp->lock);
+
+	while ((rhp = srcu_cblist_dequeue(&ready)) != NULL) {
+		rhp->func(rhp);
+		__atomic_fetch_add(&sup->n_cbs_invoked, 1, __ATOMIC_RELAXED);
+	}
+
+	srcu_lock(&sdp->lock);
+	sdp->srcu_cblist.len -= len;
+	sdp->srcu_cblist_invoking = false;
+	more = srcu_segcblist_ready_cbs(&sdp->srcu_cblist);
+	srcu_unlock(&sdp->lock);
+	if (more)
+		srcu_schedule_cbs_sdp(sdp, 0);
+}
+
+/* Waiting for grace periods. */
+
+/*
+ * Drive the state machine from this thread until grace period s is done,
+ * as long as that is what a worker would do now anyway: an expedited GP
+ * runs with no delay.  Gives up (returns false) when readers remain after
+ * the expedited spins, when another thread is driving, or when a normal
+ * grace period sleeps on its timer and promotion is off (the kernel's
+ * behaviour: the expedited request waits for it).
+ */
+static bool srcu_drive_expedited(struct srcu_tree_struct *ssp, unsigned long s)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	enum srcu_step step = SRCU_STEP_IDLE;
+	bool drove = false;
+
+	while (!srcu_seq_done(&sup->srcu_gp_seq, s)) {
+		/* Kernel mode: a normal GP asleep on its timer keeps its delay. */
+		if (READ_ONCE(sup->srcu_gp_sleeping))
+			return false;
+		/* Someone else drives; they hand over to a worker when they stop. */
+		if (!srcu_trylock(&sup->srcu_gp_mutex))
+			return false;
+		drove = true;
+		step = srcu_advance_state_locked(ssp);
+		if (step == SRCU_STEP_READERS || step == SRCU_STEP_IDLE)
+			break;
+	}
+	/* Whoever stops driving leaves what is left (readers, a next GP) to a worker. */
+	if (drove)
+		srcu_reschedule(ssp, step == SRCU_STEP_STARTED ? 0 : srcu_get_delay(ssp));
+	return srcu_seq_done(&sup->srcu_gp_seq, s);
+}
+
+/* Sleep until grace period s has ended; srcu_gp_end() wakes us. */
+static void srcu_wait_gp(struct srcu_tree_usage *sup, unsigned long s)
+{
+	int32_t val;
+
+	__atomic_fetch_add(&sup->srcu_gp_waiters, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		val = __atomic_load_n(&sup->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
+		if (srcu_seq_done(&sup->srcu_gp_seq, s))
+			break;
+		srcu_futex_wait(&sup->srcu_gp_end_futex, val);
+	}
+	__atomic_fetch_sub(&sup->srcu_gp_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Wait for a full grace period.  The waiter needs grace period s (the
+ * snapshot), exactly as a callback queued now would; srcu_seq_done() with
+ * the full barrier after it gives the same ordering guarantee as the
+ * callback path, as poll_state_synchronize_srcu() does.
+ */
+static void __synchronize_srcu(struct srcu_tree_struct *ssp, bool do_norm)
+{
+	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+	unsigned long s;
+
+	if (srcu_current_work() == &sup->work)
+		srcu_die("synchronize_srcu() from the grace-period worker would deadlock");
+	s = srcu_gp_start_if_needed(ssp, NULL, do_norm, !do_norm);
+	if (!do_norm && srcu_drive_expedited(ssp, s)) {
+		smp_mb(); /* The GP comes before what the caller does next. */
+		return;
+	}
+	srcu_wait_gp(sup, s);
+	smp_mb(); /* The GP comes before what the caller does next. */
+}
+
+SRCU_EXPORT void srcu_tree_synchronize_expedited(struct srcu_tree_struct *ssp)
+{
+	__synchronize_srcu(ssp, false);
+}
+
+/*
+ * Probably idle?  No callbacks waiting on this CPU, no grace period
+ * running or requested, the last one ended more than exp_holdoff ago.  A
+ * heuristic, racy by design, as in the kernel.
+ */
+static bool srcu_might_be_idle(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+	struct srcu_data *sdp = srcu_this_sdp(ssp, smp_load_acquire(&sup->srcu_size_state));
+	unsigned long curseq, holdoff = srcu_param(SRCU_PARAM_EXP_HOLDOFF);
+	uint64_t t, tlast;
+	bool pending;
+
+	srcu_lock(&sdp->lock);
+	pending = srcu_segcblist_pend_cbs(&sdp->srcu_cblist);
+	srcu_unlock(&sdp->lock);
+	if (pending)
+		return false;
+	t = srcu_now_ns();
+	tlast = READ_ONCE(sup->srcu_last_gp_end);
+	if (holdoff == 0 || (t >= tlast && t < tlast + holdoff))
+		return false;	/* Too soon after the last GP. */
+	curseq = srcu_seq_current(&sup->srcu_gp_seq);
+	smp_mb(); /* Read srcu_gp_seq before srcu_gp_seq_needed. */
+	if (ULONG_CMP_LT(curseq, READ_ONCE(sup->srcu_gp_seq_needed)))
+		return false;	/* A GP is running or requested. */
+	smp_mb(); /* Re-read srcu_gp_seq after the above. */
+	return curseq == srcu_seq_current(&sup->srcu_gp_seq);
+}
+
+SRCU_EXPORT void srcu_tree_synchronize(struct srcu_tree_struct *ssp)
+{
+	if (srcu_might_be_idle(ssp))
+		srcu_tree_synchronize_expedited(ssp);
+	else
+		__synchronize_srcu(ssp, true);
+}
+
+SRCU_EXPORT void srcu_tree_expedite_current(struct srcu_tree_struct *ssp)
+{
+	(void)srcu_gp_start_if_needed(ssp, NULL, false, false);
+}
+
+/* Polling. */
+
+SRCU_EXPORT unsigned long srcu_tree_get_state_synchronize(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+
+	/* srcu_seq_snap()'s barrier orders the caller's updates before it. */
+	return srcu_seq_snap(&sup->srcu_gp_seq);
+}
+
+SRCU_EXPORT unsigned long srcu_tree_start_poll_synchronize(struct srcu_tree_struct *ssp)
+{
+	return srcu_gp_start_if_needed(ssp, NULL, true, false);
+}
+
+SRCU_EXPORT bool srcu_tree_poll_state_synchronize(struct srcu_tree_struct *ssp,
+						  unsigned long cookie)
+{
+	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+
+	if (cookie != SRCU_GET_STATE_COMPLETED &&
+	    !srcu_seq_done_exact(&sup->srcu_gp_seq, cookie))
+		return false;
+	smp_mb(); /* The GP comes before what the caller does next. */
+	return true;
+}
+
+SRCU_EXPORT unsigned long srcu_tree_batches_completed(struct srcu_tree_struct *ssp)
+{
+	return READ_ONCE(ssp->srcu_idx);
+}
+
+/* srcu_barrier(). */
+
+static void srcu_barrier_cb(struct rcu_head *rhp)
+{
+	struct srcu_data *sdp = caa_container_of(rhp, struct srcu_data, srcu_barrier_head);
+	struct srcu_tree_usage *sup = sdp->ssp->srcu_sup;
+
+	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0) {
+		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
+		srcu_futex_wake_all(&sup->srcu_barrier_done);
+	}
+}
+
+/*
+ * Put the barrier callback behind the last callback queued on sdp, if
+ * any: it then needs no grace period of its own, and runs after them all.
+ */
+static void srcu_barrier_one_cpu(struct srcu_tree_usage *sup, struct srcu_data *sdp)
+{
+	srcu_lock(&sdp->lock);
+	__atomic_fetch_add(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
+	sdp->srcu_barrier_head.func = srcu_barrier_cb;
+	if (srcu_segcblist_entrain(&sdp->srcu_cblist, &sdp->srcu_barrier_head))
+		__atomic_fetch_add(&sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_sub(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
+	srcu_unlock(&sdp->lock);
+}
+
+SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+	unsigned long s = srcu_seq_snap(&sup->srcu_barrier_seq);
+	unsigned int cpu;
+	int idx;
+
+	if (srcu_current_work() && srcu_current_work()->pool == SRCU_WQ_CB)
+		srcu_die("srcu_barrier() from an SRCU callback would deadlock");
+	srcu_lock(&sup->srcu_barrier_mutex);
+	if (srcu_seq_done(&sup->srcu_barrier_seq, s)) {
+		smp_mb(); /* Someone else's barrier covered ours. */
+		srcu_unlock(&sup->srcu_barrier_mutex);
+		return;
+	}
+	srcu_seq_start(&sup->srcu_barrier_seq);
+	__atomic_store_n(&sup->srcu_barrier_done, 0, __ATOMIC_SEQ_CST);
+	/* The initial count keeps it from reaching zero while we entrain. */
+	__atomic_store_n(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
+
+	idx = srcu_internal_read_lock(ssp);
+	if (smp_load_acquire(&sup->srcu_size_state) < SRCU_SIZE_WAIT_BARRIER)
+		srcu_barrier_one_cpu(sup, &sup->sda[0]);
+	else
+		for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
+			srcu_barrier_one_cpu(sup, &sup->sda[cpu]);
+	srcu_internal_read_unlock(ssp, idx);
+
+	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0)
+		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&sup->srcu_barrier_done, __ATOMIC_SEQ_CST))
+		srcu_futex_wait(&sup->srcu_barrier_done, 0);
+
+	srcu_seq_end(&sup->srcu_barrier_seq);
+	srcu_unlock(&sup->srcu_barrier_mutex);
+}
+
+/* Clean-up. */
+
+/*
+ * Free what init allocated, or return -EBUSY and change nothing where the
+ * kernel would warn and leak: readers inside, an expedited GP pending,
+ * callbacks queued, a grace period running or requested.
+ */
+SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup;
+	unsigned int cpu;
+	bool busy = false;
+
+	if (!ssp)
+		return -EINVAL;
+	sup = smp_load_acquire(&ssp->srcu_sup);
+	if (!sup)
+		return 0;	/* Never used (static) or already cleaned up. */
+	srcu_lock(&sup->lock);
+	busy = ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed) ||
+	       ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp) ||
+	       srcu_seq_state(sup->srcu_gp_seq) != SRCU_STATE_IDLE;
+	srcu_unlock(&sup->lock);
+	if (busy || srcu_readers_active(ssp, NULL))
+		return -EBUSY;
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus && !busy; cpu++) {
+		struct srcu_data *sdp = &sup->sda[cpu];
+
+		srcu_lock(&sdp->lock);
+		busy = !srcu_segcblist_empty(&sdp->srcu_cblist) || sdp->srcu_cblist_invoking;
+		srcu_unlock(&sdp->lock);
+	}
+	if (busy)
+		return -EBUSY;
+	/* Idle: let any worker still on its way through finish. */
+	srcu_flush_work(&sup->work);
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
+		srcu_flush_work(&sup->sda[cpu].work);
+	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) != SRCU_STATE_IDLE ||
+	    srcu_readers_active(ssp, NULL))
+		return -EBUSY;
+
+	srcu_free_all(ssp, sup, ssp->srcu_readers);
+	ssp->srcu_sup = NULL;
+	ssp->srcu_readers = NULL;
+	return 0;
+}
+
+/* Out-of-line readers: the exported twins of the inline fast paths. */
+
+SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
+{
+	return srcu_tree_read_lock_inl(ssp);
+}
+
+SRCU_EXPORT void srcu_tree_read_unlock(struct srcu_tree_struct *ssp, int idx)
+{
+	srcu_tree_read_unlock_inl(ssp, idx);
+}
+
+SRCU_EXPORT int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp)
+{
+	return srcu_tree_read_lock_nmisafe_inl(ssp);
+}
+
+SRCU_EXPORT void srcu_tree_read_unlock_nmisafe(struct srcu_tree_struct *ssp, int idx)
+{
+	srcu_tree_read_unlock_nmisafe_inl(ssp, idx);
+}
+
+SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_read_lock_fast(struct srcu_tree_struct *ssp)
+{
+	return srcu_tree_read_lock_fast_inl(ssp);
+}
+
+SRCU_EXPORT void srcu_tree_read_unlock_fast(struct srcu_tree_struct *ssp,
+					    struct srcu_tree_ctr *scp)
+{
+	srcu_tree_read_unlock_fast_inl(ssp, scp);
+}
+
+SRCU_EXPORT int srcu_tree_down_read(struct srcu_tree_struct *ssp)
+{
+	return srcu_tree_down_read_inl(ssp);
+}
+
+SRCU_EXPORT void srcu_tree_up_read(struct srcu_tree_struct *ssp, int idx)
+{
+	srcu_tree_up_read_inl(ssp, idx);
+}
+
+SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_down_read_fast(struct srcu_tree_struct *ssp)
+{
+	return srcu_tree_down_read_fast_inl(ssp);
+}
+
+SRCU_EXPORT void srcu_tree_up_read_fast(struct srcu_tree_struct *ssp,
+					struct srcu_tree_ctr *scp)
+{
+	srcu_tree_up_read_fast_inl(ssp, scp);
+}
+
+/* Without lockdep there is no way to know; the kernel answers 1 then too. */
+SRCU_EXPORT int srcu_tree_read_lock_held(const struct srcu_tree_struct *ssp)
+{
+	return 1;
+}
+
+/* Statistics. */
+
+static const char *const srcu_size_state_name[] = {
+	"SMALL", "ALLOC", "WAIT_BARRIER", "WAIT_CALL",
+	"WAIT_CBS1", "WAIT_CBS2", "WAIT_CBS3", "WAIT_CBS4", "BIG",
+};
+
+SRCU_EXPORT int srcu_tree_get_stats(struct srcu_tree_struct *ssp, struct srcu_stats *st)
+{
+	struct srcu_tree_usage *sup;
+	int ss;
+
+	if (!ssp || !st)
+		return -EINVAL;
+	sup = check_init_srcu_struct(ssp);
+	memset(st, 0, sizeof(*st));
+	st->flavour = "tree";
+	st->gp_seq = srcu_seq_current(&sup->srcu_gp_seq);
+	st->gp_seq_needed = READ_ONCE(sup->srcu_gp_seq_needed);
+	st->gp_seq_needed_exp = READ_ONCE(sup->srcu_gp_seq_needed_exp);
+	ss = smp_load_acquire(&sup->srcu_size_state);
+	st->size_state = ss;
+	st->size_state_name = ss >= 0 && ss <= SRCU_SIZE_BIG ? srcu_size_state_name[ss] : "???";
+	st->nr_cpus = ssp->srcu_nr_cpus;
+	st->nr_nodes = ss >= SRCU_SIZE_WAIT_BARRIER ? sup->num_nodes : 0;
+	st->gp_normal = READ_ONCE(sup->n_gp_normal);
+	st->gp_expedited = READ_ONCE(sup->n_gp_expedited);
+	st->promotions = READ_ONCE(sup->n_promotions);
+	st->cbs_queued = __atomic_load_n(&sup->n_cbs_queued, __ATOMIC_RELAXED);
+	st->cbs_invoked = __atomic_load_n(&sup->n_cbs_invoked, __ATOMIC_RELAXED);
+	srcu_readers_active(ssp, st->readers);
+	st->reader_flavours = READ_ONCE(ssp->srcu_reader_flavor);
+	st->membarrier = srcu_membarrier_ok();
+	return 0;
+}
+
+SRCU_EXPORT void srcu_tree_stats_print(struct srcu_tree_struct *ssp, FILE *out,
+				       const char *tag)
+{
+	struct srcu_stats st;
+
+	if (srcu_tree_get_stats(ssp, &st))
+		return;
+	srcu_stats_write(&st, out ? out : stderr, tag ? tag : "srcu");
+	if ((ssp->srcu_sup->srcu_sizing & ~SRCU_SIZING_CONTEND) == SRCU_SIZING_TORTURE)
+		srcu_transition_to_big(ssp);
+}

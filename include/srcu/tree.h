@@ -104,6 +104,7 @@ void srcu_tree_set_virtual_cpu(int cpu);
 
 /* Slow paths of the inline readers: ABI, not API. */
 extern int srcu_tree_cpu_slowpath;	/* rseq unusable, or a virtual CPU is set */
+extern int srcu_tree_fast_fence;	/* no membarrier: fast readers fence themselves */
 unsigned int srcu_tree_cpu_id_slow(void);
 struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp);
 void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
@@ -142,8 +143,8 @@ srcu_tree_readers(struct srcu_tree_struct *ssp, unsigned int flavor)
 
 	if (caa_unlikely(!r))
 		r = srcu_tree_readers_init(ssp);
-	if (caa_unlikely(!(__atomic_load_n(&ssp->srcu_reader_flavor,
-					   __ATOMIC_RELAXED) & flavor)))
+	if (flavor && caa_unlikely(!(__atomic_load_n(&ssp->srcu_reader_flavor,
+						     __ATOMIC_RELAXED) & flavor)))
 		srcu_tree_reader_flavor_slow(ssp, flavor);
 	return r;
 }
@@ -233,6 +234,8 @@ srcu_tree_fast_lock(struct srcu_tree_struct *ssp, unsigned int flavor)
 {
 	int idx = srcu_tree_ctr_lock(ssp, flavor);
 
+	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED)))
+		srcu_smp_mb__after_atomic(); /* B */ /* Only without membarrier. */
 	return &ssp->srcu_readers[0].srcu_ctrs[idx];
 }
 
@@ -240,6 +243,8 @@ static inline void srcu_tree_fast_unlock(struct srcu_tree_struct *ssp,
 					 struct srcu_tree_ctr *scp,
 					 const char *func)
 {
+	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED)))
+		srcu_smp_mb__before_atomic(); /* C */ /* Only without membarrier. */
 	srcu_tree_ctr_unlock(ssp, scp - &ssp->srcu_readers[0].srcu_ctrs[0], func);
 }
 

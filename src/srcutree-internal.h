@@ -1,0 +1,190 @@
+/*
+ * srcutree-internal.h: the update-side layout of Tree SRCU (srcu_usage,
+ * srcu_node, per-CPU srcu_data) and the rcu_seq arithmetic.  Private to
+ * srcutree.c and to the internal tests that look inside it.
+ */
+#ifndef SRCU_TREE_INTERNAL_H
+#define SRCU_TREE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <srcu/tree.h>
+#include <srcu/work.h>
+#include "internal.h"
+#include "segcblist.h"
+
+/*
+ * Grace-period sequence numbers (srcu_gp_seq and friends): the low two bits
+ * hold the state of the grace period, the rest count grace periods.
+ */
+#define SRCU_SEQ_CTR_SHIFT	2
+#define SRCU_SEQ_STATE_MASK	((1UL << SRCU_SEQ_CTR_SHIFT) - 1)
+#define SRCU_STATE_IDLE		0	/* no grace period running */
+#define SRCU_STATE_SCAN1	1	/* checking the inactive index, then flip */
+#define SRCU_STATE_SCAN2	2	/* checking the index just retired */
+
+/* Start 100 grace periods before the counter wraps, so wrap bugs show early. */
+#define SRCU_GP_SEQ_INITIAL_VAL	((0UL - 100UL) << SRCU_SEQ_CTR_SHIFT)
+
+/* srcu_node sequence slots start with this impossible value (state 2, ctr 0). */
+#define SRCU_SNP_INIT_SEQ	0x2UL
+
+/* Combining-tree shape: CPUs per leaf, children per inner node. */
+#define SRCU_FANOUT_LEAF	16
+#define SRCU_FANOUT		64
+#define SRCU_MAX_LEVELS		4	/* 16 * 64^3 = 4M CPUs */
+
+/* Sizes of srcu_struct, moving up one step per grace period once started. */
+enum srcu_size_state {
+	SRCU_SIZE_SMALL,	/* CPU 0's srcu_data only; no tree */
+	SRCU_SIZE_ALLOC,	/* allocate the tree at the next GP end */
+	SRCU_SIZE_WAIT_BARRIER,	/* funnel uses the tree; barrier entrains everywhere */
+	SRCU_SIZE_WAIT_CALL,	/* call_srcu() uses this CPU's srcu_data */
+	SRCU_SIZE_WAIT_CBS1,	/* let callbacks queued on CPU 0 drain ... */
+	SRCU_SIZE_WAIT_CBS2,
+	SRCU_SIZE_WAIT_CBS3,
+	SRCU_SIZE_WAIT_CBS4,
+	SRCU_SIZE_BIG,		/* GP end visits only leaves with callbacks */
+};
+
+/* convert_to_big values. */
+#define SRCU_SIZING_NONE	0
+#define SRCU_SIZING_INIT	1
+#define SRCU_SIZING_TORTURE	2	/* on srcu_stats_print() */
+#define SRCU_SIZING_AUTO	3
+#define SRCU_SIZING_CONTEND	0x10
+
+/* Update-side state of one CPU. */
+struct srcu_data {
+	pthread_mutex_t lock;			/* guards the fields below */
+	struct srcu_segcblist srcu_cblist;	/* callbacks queued on this CPU */
+	unsigned long srcu_gp_seq_needed;	/* furthest GP this CPU asked for */
+	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP asked for */
+	bool srcu_cblist_invoking;		/* a worker is invoking our callbacks */
+	struct srcu_work work;			/* invokes callbacks (CB pool) */
+	struct rcu_head srcu_barrier_head;	/* srcu_barrier()'s callback */
+	struct srcu_node *mynode;		/* leaf srcu_node, once big */
+	unsigned long grpmask;			/* our bit in mynode's masks */
+	unsigned int cpu;			/* index in sda[] */
+	struct srcu_tree_struct *ssp;		/* owner */
+} __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
+
+/* A node of the combining tree that funnels grace-period requests. */
+struct srcu_node {
+	pthread_mutex_t lock;			/* guards the fields below */
+	unsigned long srcu_have_cbs[4];		/* GP requested, by GP counter % 4 */
+	unsigned long srcu_data_have_cbs[4];	/* leaf: which CPUs have callbacks */
+	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP requested */
+	struct srcu_node *srcu_parent;		/* NULL at the root */
+	int grplo;				/* first CPU below this node */
+	int grphi;				/* last CPU below this node */
+};
+
+struct srcu_tree_usage {
+	/* Combining tree (allocated on the move to big). */
+	struct srcu_node *node;			/* all nodes, breadth first */
+	struct srcu_node *level[SRCU_MAX_LEVELS];/* first node of each level */
+	int num_levels;				/* levels in the tree */
+	int num_nodes;				/* nodes in the tree */
+	int srcu_size_state;			/* enum srcu_size_state */
+	int srcu_sizing;			/* convert_to_big for this struct */
+
+	/* Grace-period state. */
+	pthread_mutex_t lock;			/* guards seq numbers, sizing */
+	pthread_mutex_t srcu_gp_mutex;		/* one state-machine driver at a time */
+	pthread_mutex_t srcu_cb_mutex;		/* at most one GP ahead of callback scheduling */
+	unsigned long srcu_gp_seq;		/* GP counter, state in low 2 bits */
+	unsigned long srcu_gp_seq_needed;	/* furthest GP requested */
+	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP requested */
+	unsigned long srcu_gp_start;		/* jiffies when the current GP started */
+	uint64_t srcu_last_gp_end;		/* ns when the last GP ended */
+	unsigned long srcu_size_jiffies;	/* jiffy of the contention count below */
+	unsigned long srcu_n_lock_retries;	/* lock contentions in that jiffy */
+	unsigned long srcu_n_exp_nodelay;	/* no-delay retries in this phase */
+	unsigned long reschedule_jiffies;	/* jiffy of the count below */
+	unsigned long reschedule_count;		/* no-delay reschedules in that jiffy */
+	bool srcu_gp_sleeping;			/* process_srcu waits on its timer */
+	struct srcu_work work;			/* runs process_srcu (GP pool) */
+	int32_t srcu_gp_end_futex;		/* bumped at every GP end */
+	int srcu_gp_waiters;			/* threads waiting on it */
+
+	/* srcu_barrier() state. */
+	pthread_mutex_t srcu_barrier_mutex;	/* one barrier at a time */
+	unsigned long srcu_barrier_seq;		/* barrier sequence (rcu_seq) */
+	int srcu_barrier_cpu_cnt;		/* callbacks still to run, + 1 */
+	int32_t srcu_barrier_done;		/* futex: set when the count hits 0 */
+
+	/* Per-CPU update side, and the owner. */
+	struct srcu_data *sda;			/* srcu_nr_cpus entries */
+	struct srcu_tree_struct *srcu_ssp;	/* owner */
+
+	/* Statistics (relaxed counters). */
+	unsigned long n_gp_normal;		/* GPs that ended as normal */
+	unsigned long n_gp_expedited;		/* GPs that ended expedited */
+	unsigned long n_promotions;		/* sleeping GPs woken by an expedited request */
+	unsigned long n_cbs_queued;		/* callbacks queued */
+	unsigned long n_cbs_invoked;		/* callbacks invoked */
+};
+
+/* rcu_seq arithmetic (the kernel's kernel/rcu/rcu.h, in our words). */
+static inline unsigned long srcu_seq_ctr(unsigned long s)
+{
+	return s >> SRCU_SEQ_CTR_SHIFT;
+}
+
+static inline int srcu_seq_state(unsigned long s)
+{
+	return s & SRCU_SEQ_STATE_MASK;
+}
+
+static inline unsigned long srcu_seq_current(const unsigned long *sp)
+{
+	return __atomic_load_n(sp, __ATOMIC_RELAXED);
+}
+
+static inline void srcu_seq_set_state(unsigned long *sp, int newstate)
+{
+	WRITE_ONCE(*sp, (*sp & ~SRCU_SEQ_STATE_MASK) + newstate);
+}
+
+/* Begin a GP: state goes 0 -> 1, then a full barrier. */
+static inline void srcu_seq_start(unsigned long *sp)
+{
+	WRITE_ONCE(*sp, *sp + 1);
+	smp_mb(); /* The GP's accesses come after the start. */
+}
+
+/* End a GP: full barrier, then round up to the next counter, state 0. */
+static inline void srcu_seq_end(unsigned long *sp)
+{
+	smp_mb(); /* The GP's accesses come before the end. */
+	WRITE_ONCE(*sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
+}
+
+/*
+ * The value *sp will have once a full grace period has passed after now:
+ * the end of the next GP to start, or of the one after the current GP.
+ */
+static inline unsigned long srcu_seq_snap(const unsigned long *sp)
+{
+	smp_mb(); /* The caller's prior accesses come before the snapshot. */
+	return (srcu_seq_current(sp) + 2 * SRCU_SEQ_STATE_MASK + 1) &
+	       ~SRCU_SEQ_STATE_MASK;
+}
+
+static inline bool srcu_seq_done(const unsigned long *sp, unsigned long s)
+{
+	return ULONG_CMP_GE(srcu_seq_current(sp), s);
+}
+
+/* Done, or so far behind s that it must have wrapped past it. */
+static inline bool srcu_seq_done_exact(const unsigned long *sp, unsigned long s)
+{
+	unsigned long cur = srcu_seq_current(sp);
+
+	return ULONG_CMP_GE(cur, s) ||
+	       ULONG_CMP_LT(cur, s - (3 * SRCU_SEQ_STATE_MASK + 1));
+}
+
+#endif /* SRCU_TREE_INTERNAL_H */
