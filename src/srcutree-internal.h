@@ -123,6 +123,7 @@ struct srcu_tree_usage {
 	unsigned long n_gp_normal;		/* GPs that ended as normal */
 	unsigned long n_gp_expedited;		/* GPs that ended expedited */
 	unsigned long n_promotions;		/* sleeping GPs woken by an expedited request */
+	unsigned long n_transfers;		/* sleeps an expedited request sat through */
 	unsigned long n_cbs_queued;		/* callbacks queued */
 	unsigned long n_cbs_invoked;		/* callbacks invoked */
 };

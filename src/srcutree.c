@@ -785,7 +785,13 @@ static void process_srcu(struct srcu_work *work)
 	unsigned long curdelay, j;
 	enum srcu_step step;
 
+	/* Slept a full delay although an expedited request came meanwhile? */
+	srcu_lock(&sup->lock);
+	if (sup->srcu_gp_sleeping &&
+	    ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp))
+		WRITE_ONCE(sup->n_transfers, sup->n_transfers + 1);
 	WRITE_ONCE(sup->srcu_gp_sleeping, false);
+	srcu_unlock(&sup->lock);
 	srcu_lock(&sup->srcu_gp_mutex);
 	step = srcu_advance_state_locked(ssp);
 	curdelay = step == SRCU_STEP_STARTED ? 0 : srcu_get_delay(ssp);
@@ -1405,6 +1411,7 @@ SRCU_EXPORT int srcu_tree_get_stats(struct srcu_tree_struct *ssp, struct srcu_st
 	st->gp_normal = READ_ONCE(sup->n_gp_normal);
 	st->gp_expedited = READ_ONCE(sup->n_gp_expedited);
 	st->promotions = READ_ONCE(sup->n_promotions);
+	st->transfers = READ_ONCE(sup->n_transfers);
 	st->cbs_queued = __atomic_load_n(&sup->n_cbs_queued, __ATOMIC_RELAXED);
 	st->cbs_invoked = __atomic_load_n(&sup->n_cbs_invoked, __ATOMIC_RELAXED);
 	srcu_readers_active(ssp, st->readers);

@@ -43,6 +43,8 @@ struct srcu_stats {
 	unsigned long gp_normal;	/* grace periods completed as normal */
 	unsigned long gp_expedited;	/* grace periods completed expedited */
 	unsigned long promotions;	/* sleeping normal GPs woken by an expedited request */
+	unsigned long transfers;	/* normal GPs that slept out their delay while an
+					 * expedited request waited (the seed's transfer) */
 	unsigned long cbs_queued;	/* callbacks queued by call_srcu*() and barrier */
 	unsigned long cbs_invoked;	/* callbacks invoked */
 	long readers[2];		/* locks minus unlocks, per index, racy */
