@@ -460,14 +460,20 @@ static unsigned long srcu_get_delay(struct srcu_tree_struct *ssp)
 }
 
 /*
- * Queue process_srcu() delay jiffies out (unless already pending), and
- * remember whether it now sleeps, for in-flight promotion.  Caller holds
+ * Queue process_srcu() delay jiffies out, and remember whether it now
+ * sleeps, for in-flight promotion.  A delay of 0 also pulls in a timer
+ * already armed (one left behind when a promoted GP was driven by its
+ * waiter); a longer delay leaves a pending item alone.  Caller holds
  * sup->lock.
  */
 static void srcu_queue_gp_work(struct srcu_tree_usage *sup, unsigned long delay)
 {
-	if (srcu_queue_delayed_work(&sup->work, delay))
-		WRITE_ONCE(sup->srcu_gp_sleeping, delay != 0);
+	if (!delay) {
+		srcu_mod_delayed_work(&sup->work, 0);
+		WRITE_ONCE(sup->srcu_gp_sleeping, false);
+	} else if (srcu_queue_delayed_work(&sup->work, delay)) {
+		WRITE_ONCE(sup->srcu_gp_sleeping, true);
+	}
 }
 
 /* Sizing. */
@@ -1118,8 +1124,6 @@ static void __synchronize_srcu(struct srcu_tree_struct *ssp, bool do_norm)
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 	unsigned long s;
 
-	if (srcu_current_work() == &sup->work)
-		srcu_die("synchronize_srcu() from the grace-period worker would deadlock");
 	s = srcu_gp_start_if_needed(ssp, NULL, do_norm, !do_norm);
 	if (!do_norm && srcu_drive_expedited(ssp, s)) {
 		smp_mb(); /* The GP comes before what the caller does next. */
@@ -1245,8 +1249,12 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	unsigned int cpu;
 	int idx;
 
-	if (srcu_current_work() && srcu_current_work()->pool == SRCU_WQ_CB)
-		srcu_die("srcu_barrier() from an SRCU callback would deadlock");
+	struct srcu_work *running = srcu_current_work();
+
+	/* Its own list is busy invoking us: the barrier could never complete. */
+	if (running && running->pool == SRCU_WQ_CB &&
+	    caa_container_of(running, struct srcu_data, work)->ssp == ssp)
+		srcu_die("srcu_barrier() from a callback of the same srcu_struct would deadlock");
 	srcu_lock(&sup->srcu_barrier_mutex);
 	if (srcu_seq_done(&sup->srcu_barrier_seq, s)) {
 		smp_mb(); /* Someone else's barrier covered ours. */
