@@ -18,7 +18,7 @@
 
 #include <urcu/urcu-memb.h>
 #include <srcu/tree.h>
-#if defined(__has_include)
+#if defined(__has_include) && !defined(BENCH_NO_TINY)
 #if __has_include(<srcu/tiny.h>)
 #include <srcu/tiny.h>
 #define BENCH_HAVE_TINY 1
@@ -64,7 +64,9 @@ extern int bench_failed;
 
 /* sample.c: clocks, busy work, samples and percentiles, thread crews. */
 uint64_t bench_now_ns(void);
+uint64_t bench_thread_cpu_ns(void);	/* CPU time of the calling thread */
 void bench_spin_ns(uint64_t ns);
+void bench_sleep_ns(uint64_t ns);
 void bench_die(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -104,6 +106,12 @@ typedef void (*bench_crew_fn)(struct bench_crew_member *m);
 
 struct bench_crew *bench_crew_start(int n, bench_crew_fn fn, void *args,
 				    size_t arg_size);
+/*
+ * Let just-started readers get onto CPUs before a timed section: with
+ * more runnable threads than CPUs, a new thread may otherwise wait a
+ * scheduler slice (milliseconds) before its first critical section.
+ */
+void bench_crew_settle(struct bench_crew *c);
 void bench_crew_ready(struct bench_crew_member *m);	/* call once, before looping */
 bool bench_crew_stopping(const struct bench_crew_member *m);
 void bench_crew_stop(struct bench_crew *c);		/* joins and frees */

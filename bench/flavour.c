@@ -49,8 +49,9 @@ static void fl##_destroy(void *dom)						\
 	err = srcu_##fl##_cleanup(dom);						\
 	if (err) {								\
 		/* Not freed: cleanup says it is still in use. */		\
-		fprintf(stderr, "srcu-bench: " #fl				\
-			" cleanup_srcu_struct() failed: %s\n", strerror(-err));	\
+		fprintf(stderr, "srcu-bench: " #fl " cleanup_srcu_struct() "	\
+			"after srcu_barrier() failed: %s\n", strerror(-err));	\
+		srcu_##fl##_stats_print(dom, stderr, "srcu-bench: " #fl);	\
 		bench_failed = BENCH_EXIT_FAILED;				\
 		return;								\
 	}									\

@@ -66,6 +66,7 @@ static void gp_measure(const struct gp_op *op, int nr_readers, struct gp_result 
 	}
 	if (nr_readers)
 		crew = bench_crew_start(nr_readers, gp_reader, readers, sizeof(*readers));
+	bench_crew_settle(crew);
 	bench_samples_init(&lat, bench_opts.iterations);
 	op->op(dom);		/* warm-up: first-use allocations, worker start */
 	bench_get_stats(fl, dom, &before);
@@ -100,7 +101,7 @@ static const struct bench_col gp_cols[] = {
 	{ "x_urcu", BENCH_COL_REAL, 2, "med_us / liburcu-memb's med_us, same readers, same run" },
 	{ "gp_norm", BENCH_COL_INT, 0, "normal grace periods completed in the row" },
 	{ "gp_exp", BENCH_COL_INT, 0, "expedited grace periods completed in the row" },
-	{ "kreads", BENCH_COL_INT, 0, "reader critical sections in the row (thousands)" },
+	{ "reads", BENCH_COL_INT, 0, "reader critical sections completed in the row" },
 };
 
 void bench_gp(void)
@@ -143,7 +144,7 @@ void bench_gp(void)
 						bench_ratio(res.lat.median, urcu_med),
 						op->fl->srcu ? (long)res.delta.gp_normal : BENCH_NONE,
 						op->fl->srcu ? (long)res.delta.gp_expedited : BENCH_NONE,
-						(long)(res.reads / 1000));
+						(long)res.reads);
 			}
 		}
 	}

@@ -11,8 +11,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "bench.h"
 
@@ -23,7 +21,7 @@ enum read_domain { DOM_NONE, DOM_SRCU, DOM_SRCU_FAST, DOM_RWLOCK };
 struct read_thread {
 	void *dom;
 	unsigned long ops;		/* pairs done */
-	uint64_t ns;			/* time this thread looped */
+	uint64_t cpu_ns;		/* CPU time this thread spent looping */
 	unsigned long ctr;		/* atomic-ref's own counter */
 } __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
 
@@ -115,16 +113,21 @@ static void read_member(struct bench_crew_member *m)
 	if (k->fl)
 		bench_thread_online(k->fl);
 	bench_crew_ready(m);
-	t0 = bench_now_ns();
+	t0 = bench_thread_cpu_ns();
 	rt->ops = k->loop(rt, m);
-	rt->ns = bench_now_ns() - t0;
+	rt->cpu_ns = bench_thread_cpu_ns() - t0;
 	if (k->fl)
 		bench_thread_offline(k->fl);
 }
 
+/*
+ * Cost is CPU time per pair, so that more threads than CPUs measure
+ * contention, not time spent waiting for a CPU; throughput is pairs per
+ * second of wall time, all threads together.
+ */
 struct read_result {
 	double mops;			/* pairs per microsecond, all threads */
-	double ns;			/* mean per-thread cost of one pair */
+	double ns;			/* CPU ns per pair */
 };
 
 static struct read_result read_measure(const struct read_kind *k, int nr_threads)
@@ -134,7 +137,8 @@ static struct read_result read_measure(const struct read_kind *k, int nr_threads
 	struct read_result res = { 0, 0 };
 	pthread_rwlock_t rwlock;
 	struct bench_crew *crew;
-	struct timespec ts;
+	uint64_t t0, wall, cpu = 0;
+	unsigned long ops = 0;
 	void *dom = NULL;
 
 	if (!threads || !jobs)
@@ -152,15 +156,16 @@ static struct read_result read_measure(const struct read_kind *k, int nr_threads
 		jobs[i] = (struct read_job){ k, threads };
 	}
 	crew = bench_crew_start(nr_threads, read_member, jobs, sizeof(*jobs));
-	ts.tv_sec = (time_t)bench_opts.duration;
-	ts.tv_nsec = (long)((bench_opts.duration - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts))
-		;
+	t0 = bench_now_ns();
+	bench_sleep_ns((uint64_t)(bench_opts.duration * 1e9));
 	bench_crew_stop(crew);
+	wall = bench_now_ns() - t0;
 	for (int i = 0; i < nr_threads; i++) {
-		res.mops += (double)threads[i].ops / ((double)threads[i].ns / 1e3);
-		res.ns += (double)threads[i].ns / (double)threads[i].ops / nr_threads;
+		ops += threads[i].ops;
+		cpu += threads[i].cpu_ns;
 	}
+	res.mops = (double)ops / ((double)wall / 1e3);
+	res.ns = (double)cpu / (double)ops;
 	if (k->domain == DOM_SRCU || k->domain == DOM_SRCU_FAST)
 		k->fl->destroy(dom);
 	else if (k->domain == DOM_RWLOCK)
@@ -175,7 +180,7 @@ static const struct bench_col read_cols[] = {
 	{ "reader", BENCH_COL_STR, 0, NULL },
 	{ "threads", BENCH_COL_INT, 0, NULL },
 	{ "mops_s", BENCH_COL_REAL, 2, "lock/unlock pairs per second, all threads (millions)" },
-	{ "ns_pair", BENCH_COL_REAL, 2, "time per pair as each thread sees it (ns), empty loop included" },
+	{ "ns_pair", BENCH_COL_REAL, 2, "CPU time per pair (ns), empty loop included" },
 	{ "net_ns", BENCH_COL_REAL, 2, "ns_pair minus the empty loop's ns_pair at the same threads" },
 };
 

@@ -3,6 +3,7 @@
  * samples with percentiles by sorting, progress lines on stderr, and crews
  * of threads that loop until told to stop.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -20,6 +21,23 @@ uint64_t bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void bench_sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ull,
+			       .tv_nsec = ns % 1000000000ull };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }
 
 /* Busy work, not a sleep: the seed's gap is CPU time between two ioctls. */
@@ -196,6 +214,12 @@ void bench_crew_ready(struct bench_crew_member *m)
 	/* Acquire: pairs with the release of go in bench_crew_start(). */
 	while (!__atomic_load_n(&m->crew->go, __ATOMIC_ACQUIRE))
 		sched_yield();
+}
+
+void bench_crew_settle(struct bench_crew *c)
+{
+	if (c && c->n)
+		bench_sleep_ns(2000000);
 }
 
 bool bench_crew_stopping(const struct bench_crew_member *m)

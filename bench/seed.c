@@ -156,6 +156,7 @@ static void seed_boot(const struct bench_flavour *fl, enum seed_row row,
 		for (int i = 0; i < nr_readers; i++)
 			readers[i].run = &run;
 		crew = bench_crew_start(nr_readers, seed_reader, readers, sizeof(*readers));
+		bench_crew_settle(crew);
 	}
 	bench_get_stats(fl, run.dom, &before);
 
@@ -229,7 +230,7 @@ static const struct bench_col seed_cols[] = {
 	{ "gp_norm", BENCH_COL_INT, 0, "normal grace periods completed during the boot" },
 	{ "gp_exp", BENCH_COL_INT, 0, "expedited grace periods completed during the boot" },
 	{ "promo", BENCH_COL_INT, 0, "sleeping normal GPs woken by an expedited request" },
-	{ "kreads", BENCH_COL_INT, 0, "reader critical sections during the boot (thousands)" },
+	{ "reads", BENCH_COL_INT, 0, "reader critical sections completed during the boot" },
 	{ "uaf", BENCH_COL_INT, 0, "readers that saw a freed bus: must be 0" },
 };
 
@@ -282,7 +283,7 @@ void bench_seed(void)
 							(long)res.delta.gp_normal,
 							(long)res.delta.gp_expedited,
 							(long)res.delta.promotions,
-							(long)(res.reads / 1000),
+							(long)res.reads,
 							(long)res.violations);
 				}
 			}
