@@ -556,7 +556,26 @@ static void srcu_schedule_cbs_sdp(struct srcu_data *sdp, unsigned long delay)
 		srcu_mod_delayed_work(&sdp->work, 0);
 }
 
-/* The CPUs below leaf snp whose bit is in mask have callbacks for this GP. */
+/*
+ * At a grace period's end: schedule sdp's callbacks, unless it has none.
+ * The kernel wakes the invoker regardless; skipping an empty list saves
+ * a worker wake-up per grace period.  It is safe: a callback that needs
+ * the GP just ended was enqueued, under sdp->lock, before that GP ended
+ * (its snapshot was taken in the same critical section), so it is seen
+ * here; one enqueued later snapshots a later GP.
+ */
+static void srcu_schedule_cbs_sdp_if_any(struct srcu_data *sdp, unsigned long delay)
+{
+	bool any;
+
+	srcu_lock(&sdp->lock);
+	any = !srcu_segcblist_empty(&sdp->srcu_cblist);
+	srcu_unlock(&sdp->lock);
+	if (any)
+		srcu_schedule_cbs_sdp(sdp, delay);
+}
+
+/* The CPUs below leaf snp whose bit is in mask may have callbacks for this GP. */
 static void srcu_schedule_cbs_snp(struct srcu_tree_struct *ssp, struct srcu_node *snp,
 				  unsigned long mask, unsigned long delay)
 {
@@ -564,7 +583,7 @@ static void srcu_schedule_cbs_snp(struct srcu_tree_struct *ssp, struct srcu_node
 
 	for (cpu = snp->grplo; cpu <= snp->grphi; cpu++)
 		if (mask & (1UL << (cpu - snp->grplo)))
-			srcu_schedule_cbs_sdp(&ssp->srcu_sup->sda[cpu], delay);
+			srcu_schedule_cbs_sdp_if_any(&ssp->srcu_sup->sda[cpu], delay);
 }
 
 /*
@@ -613,7 +632,7 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 	/* Schedule the callbacks that waited for this grace period. */
 	ss_state = smp_load_acquire(&sup->srcu_size_state);
 	if (ss_state < SRCU_SIZE_WAIT_BARRIER) {
-		srcu_schedule_cbs_sdp(&sup->sda[0], cbdelay);
+		srcu_schedule_cbs_sdp_if_any(&sup->sda[0], cbdelay);
 	} else {
 		idx = srcu_seq_ctr(gpseq) % 4;
 		for (snp = sup->node; snp < sup->node + sup->num_nodes; snp++) {
