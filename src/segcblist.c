@@ -35,7 +35,8 @@ bool srcu_segcblist_entrain(struct srcu_segcblist *l, struct rcu_head *rhp)
 {
 	int i;
 
-	if (srcu_segcblist_empty(l))
+	/* len, not head: a batch taken out for invocation is still ahead of rhp. */
+	if (!l->len)
 		return false;
 	rhp->next.next = NULL;
 	/* Find the last non-empty segment; rhp joins it. */

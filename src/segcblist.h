@@ -60,7 +60,8 @@ void srcu_segcblist_enqueue(struct srcu_segcblist *l, struct rcu_head *rhp);
 
 /*
  * Add rhp behind the last callback, in that callback's segment (so it is
- * invoked after every callback already queued).  False if l is empty.
+ * invoked after every callback already queued, including a batch taken out
+ * for invocation).  False if l counts no callback at all.
  */
 bool srcu_segcblist_entrain(struct srcu_segcblist *l, struct rcu_head *rhp);
 

@@ -1297,6 +1297,13 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&sup->srcu_barrier_done, __ATOMIC_SEQ_CST))
 		srcu_futex_wait(&sup->srcu_barrier_done, 0);
+	/*
+	 * Our callbacks ran, but their invoker may still hold the batch's
+	 * bookkeeping (length, invoking flag): let it finish, so that
+	 * cleanup_srcu_struct() right after srcu_barrier() finds the lists idle.
+	 */
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
+		srcu_flush_work(&sup->sda[cpu].work);
 
 	srcu_seq_end(&sup->srcu_barrier_seq);
 	srcu_unlock(&sup->srcu_barrier_mutex);
