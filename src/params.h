@@ -23,9 +23,17 @@ enum srcu_param_id {
 	SRCU_PARAM_NR
 };
 
-#define srcu_param	SRCU_PRIV(param)
+#define srcu_param		SRCU_PRIV(param)
+#define srcu_params_parse	SRCU_PRIV(params_parse)
 
 /* The value in force (derived defaults computed), for the library's use. */
 long srcu_param(enum srcu_param_id id);
+
+/*
+ * Apply "name=value,name=value" (the SRCU_PARAMS syntax; params.c parses
+ * the variable at load).  Each bad entry is named on stderr and skipped.
+ * Returns the number of bad entries.  Exposed for the unit test.
+ */
+int srcu_params_parse(const char *spec);
 
 #endif /* SRCU_PARAMS_INTERNAL_H */

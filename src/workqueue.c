@@ -1,2 +1,696 @@
-/* placeholder: being written */
-#include "internal.h"
+/*
+ * workqueue.c: the shared worker pool of src/workqueue.h (the kernel's
+ * workqueues and delayed work, in userspace) and the jiffies time base.
+ * Called by srcutree.c and srcutiny.c; compiled once into each flavour
+ * library, so each library has its own two pools (SRCU_WQ_GP, SRCU_WQ_CB).
+ *
+ * Work item states (w->state, atomic, changed only by CAS):
+ *   PENDING  queued or timer armed, not started yet; whoever sets it owns
+ *            the item's place on the run queue or timer list.
+ *   QUEUED   on the run queue (with PENDING).
+ *   TIMER    on the timer list (with PENDING); set and cleared only under
+ *            the pool lock, which also protects the list and w->due_ns.
+ *   RUNNING  a worker is inside w->func.
+ *   RERUN    taken off the run queue while RUNNING: instead of starting it
+ *            on a second worker, the worker already running it goes again.
+ *            This is how "never on two workers at once" is kept.
+ *
+ * Run queue: srcu_queue_work() claims the item with a CAS on its state and
+ * pushes it on a lock-free LIFO (->pushed) with another CAS, then wakes an
+ * idle worker with FUTEX_WAKE: no lock, nothing that is not
+ * async-signal-safe.  Workers, under the pool lock, take the whole LIFO
+ * with one exchange and reverse it onto a FIFO, so there is no ABA and
+ * items run in about the order they were queued.
+ *
+ * Idle protocol: a worker with nothing to do raises ->idle, reads the futex
+ * word ->wake_seq, re-checks ->pushed and sleeps on the word until the
+ * earliest timer.  A producer pushes, then bumps the word and wakes one
+ * sleeper if ->idle is non-zero.  All four accesses are seq_cst, so either
+ * the producer sees the idle worker or the worker sees the pushed item.
+ *
+ * Threads: a pool starts with one worker on its first queue_* call.  It
+ * keeps one spare: a worker that takes an item when no other worker is idle
+ * starts another, up to max(2, online CPUs).  Items may block (callbacks,
+ * Tiny's reader wait), and the spare means that work queued meanwhile, even
+ * from a signal handler that cannot create threads, still finds a worker.
+ * A spare that stays idle WQ_REAP_NS exits, so an idle process is back to
+ * one thread per pool in use.  If not even the first worker of a pool can be
+ * created, the library dies naming the error (a later version may fall back
+ * to running items in the caller instead); failing to add a spare only warns.
+ *
+ * Timers: a per-pool list sorted by deadline (inserted from the tail: most
+ * delays are equal).  Idle workers sleep with a futex timeout up to the
+ * earliest deadline (hrtimer precision, not a tick), and whichever wakes
+ * first moves due items to the FIFO.  Arming an earlier deadline wakes a
+ * sleeper so that it sleeps again for the shorter time.
+ *
+ * fork(): pthread_atfork handlers.
+ *   prepare: take both pool locks (GP then CB; nothing else nests them),
+ *            stop workers from starting new items, and wait until no item
+ *            is running, except one that the forking thread itself is
+ *            running.  If that takes more than ~20 ms (a running item waits
+ *            for another item to run, say), starting is let go for 1 ms and
+ *            the wait begins again, so such a chain drains instead of
+ *            deadlocking.
+ *   parent:  let the workers start items again and drop the locks.
+ *   child:   the locks and condition variables are re-initialised; the
+ *            pools have no threads (but the forking thread, if it was a
+ *            worker, which goes on as one); nothing queued is lost: items on
+ *            the run queue or timer list stay there, and a worker is started
+ *            at once if there are any, else on the next queue_* call.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <urcu/arch.h>
+#include <urcu/list.h>
+
+#include "params.h"
+#include "workqueue.h"
+
+#define WORK_PENDING	0x1u
+#define WORK_QUEUED	0x2u
+#define WORK_TIMER	0x4u
+#define WORK_RUNNING	0x8u
+#define WORK_RERUN	0x10u
+
+#define NSEC_PER_SEC		1000000000ULL
+#define WQ_REAP_NS		(2 * NSEC_PER_SEC)	/* a spare idle this long exits */
+#define WQ_FORK_PAUSE_NS	(20 * 1000000ULL)	/* then let items start for a while */
+#define WQ_UDELAY_SPIN_US	50			/* shorter udelays busy-wait */
+
+struct wq_pool {
+	/* Lock-free side: producers and the idle protocol. */
+	struct srcu_work *pushed;	/* LIFO of newly queued items, CAS */
+	int32_t wake_seq;		/* futex word the idle workers sleep on */
+	int idle;			/* workers about to sleep or asleep */
+	int started;			/* a worker exists (acquire/release) */
+
+	/* Under ->lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t flush_cond;	/* an item finished and someone flushes */
+	pthread_cond_t resume_cond;	/* a fork is over */
+	struct srcu_work *fifo_head;	/* items taken from ->pushed, in order */
+	struct srcu_work *fifo_tail;
+	struct cds_list_head timers;	/* armed delayed items, by ->due_ns */
+	unsigned int nthreads;		/* workers alive */
+	unsigned int running;		/* workers between taking and finishing an item */
+	unsigned int flushers;		/* threads in srcu_flush_work() */
+	unsigned int next_id;		/* for thread names */
+	bool forking;			/* a fork is being prepared: start nothing */
+	const char *name;		/* "gp" or "cb" */
+};
+
+#define WQ_POOL_INIT(p, n) {						\
+	.lock = PTHREAD_MUTEX_INITIALIZER,				\
+	.flush_cond = PTHREAD_COND_INITIALIZER,				\
+	.resume_cond = PTHREAD_COND_INITIALIZER,			\
+	.timers = CDS_LIST_HEAD_INIT(wq_pools[p].timers),		\
+	.name = (n),							\
+}
+
+static struct wq_pool wq_pools[SRCU_WQ_NR_POOLS] = {
+	[SRCU_WQ_GP] = WQ_POOL_INIT(SRCU_WQ_GP, "gp"),
+	[SRCU_WQ_CB] = WQ_POOL_INIT(SRCU_WQ_CB, "cb"),
+};
+
+static unsigned int wq_max_threads;		/* max(2, online CPUs), set at start */
+static pthread_once_t wq_once = PTHREAD_ONCE_INIT;
+
+static __thread struct srcu_work *wq_current;	/* item this thread runs */
+static __thread struct wq_pool *wq_self;	/* pool this thread works for */
+
+/* Time base. */
+
+uint64_t srcu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t srcu_jiffy_ns(void)
+{
+	long hz = srcu_param(SRCU_PARAM_HZ);
+
+	return NSEC_PER_SEC / (uint64_t)(hz > 0 ? hz : 1000);
+}
+
+unsigned long srcu_jiffies(void)
+{
+	return (unsigned long)(srcu_now_ns() / srcu_jiffy_ns());
+}
+
+void srcu_udelay(unsigned long us)
+{
+	uint64_t end = srcu_now_ns() + (uint64_t)us * 1000;
+	struct timespec ts;
+
+	if (us < WQ_UDELAY_SPIN_US) {
+		while (srcu_now_ns() < end)
+			caa_cpu_relax();
+		return;
+	}
+	ts.tv_sec = (time_t)(end / NSEC_PER_SEC);
+	ts.tv_nsec = (long)(end % NSEC_PER_SEC);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Futex: raw syscalls (FUTEX_WAKE is async-signal-safe). */
+
+static void wq_futex_wait(int32_t *uaddr, int32_t val, const struct timespec *rel)
+{
+	/* EAGAIN (word changed), EINTR, ETIMEDOUT: the caller re-checks. */
+	syscall(SYS_futex, uaddr, FUTEX_WAIT_PRIVATE, val, rel, NULL, 0);
+}
+
+static void wq_futex_wake(int32_t *uaddr, int nr)
+{
+	syscall(SYS_futex, uaddr, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
+}
+
+/* Wake one idle worker, if there is one.  Lock-free, async-signal-safe. */
+static void wq_kick(struct wq_pool *p)
+{
+	/* Pairs with the ->idle increment and ->pushed re-check in wq_sleep(). */
+	if (__atomic_load_n(&p->idle, __ATOMIC_SEQ_CST) > 0) {
+		__atomic_fetch_add(&p->wake_seq, 1, __ATOMIC_SEQ_CST);
+		wq_futex_wake(&p->wake_seq, 1);
+	}
+}
+
+/* Push a claimed (PENDING|QUEUED) item on the lock-free LIFO. */
+static void wq_push(struct wq_pool *p, struct srcu_work *w)
+{
+	struct srcu_work *head = __atomic_load_n(&p->pushed, __ATOMIC_RELAXED);
+
+	do {
+		w->next = head;
+		/* Release w->next to the worker's exchange; seq_cst for wq_kick(). */
+	} while (!__atomic_compare_exchange_n(&p->pushed, &head, w, true,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+}
+
+/* Append to the FIFO.  Caller holds p->lock. */
+static void wq_fifo_append(struct wq_pool *p, struct srcu_work *first, struct srcu_work *last)
+{
+	last->next = NULL;
+	if (p->fifo_tail)
+		p->fifo_tail->next = first;
+	else
+		p->fifo_head = first;
+	p->fifo_tail = last;
+}
+
+/* Timer-armed item to the FIFO, now.  Caller holds p->lock; w has TIMER. */
+static void wq_fire_locked(struct wq_pool *p, struct srcu_work *w)
+{
+	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+
+	cds_list_del(&w->timer_node);
+	while (!__atomic_compare_exchange_n(&w->state, &old,
+					    (old & ~WORK_TIMER) | WORK_QUEUED, true,
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	wq_fifo_append(p, w, w);
+}
+
+/* Insert w by deadline; true if it is now the earliest.  Caller holds p->lock. */
+static bool wq_timer_insert_locked(struct wq_pool *p, struct srcu_work *w)
+{
+	struct cds_list_head *pos;
+
+	/* From the tail: most delays are equal, so this is usually one step. */
+	for (pos = p->timers.prev; pos != &p->timers; pos = pos->prev) {
+		if (cds_list_entry(pos, struct srcu_work, timer_node)->due_ns <= w->due_ns)
+			break;
+	}
+	cds_list_add(&w->timer_node, pos);
+	return pos == &p->timers;
+}
+
+static uint64_t wq_deadline(unsigned long delay)
+{
+	uint64_t now = srcu_now_ns(), j = srcu_jiffy_ns();
+
+	if (delay > (UINT64_MAX - now) / j)
+		return UINT64_MAX;
+	return now + (uint64_t)delay * j;
+}
+
+/*
+ * Arm w's timer unless it is pending.  Returns true if armed.  Caller
+ * holds p->lock.
+ */
+static bool wq_arm_locked(struct wq_pool *p, struct srcu_work *w, unsigned long delay)
+{
+	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+
+	do {
+		if (old & WORK_PENDING)
+			return false;
+	} while (!__atomic_compare_exchange_n(&w->state, &old,
+					      old | WORK_PENDING | WORK_TIMER, true,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	w->due_ns = wq_deadline(delay);
+	/* An earlier deadline than the sleepers know of: one sleeps again, shorter. */
+	if (wq_timer_insert_locked(p, w))
+		wq_kick(p);
+	return true;
+}
+
+/*
+ * The next item to run: due timers first move to the FIFO, then the FIFO
+ * is refilled from the LIFO if empty.  Caller holds p->lock.
+ */
+static struct srcu_work *wq_take_locked(struct wq_pool *p)
+{
+	struct srcu_work *w, *lifo, *rev = NULL, *last;
+
+	if (!cds_list_empty(&p->timers)) {
+		uint64_t now = srcu_now_ns();
+
+		while (!cds_list_empty(&p->timers)) {
+			w = cds_list_entry(p->timers.next, struct srcu_work, timer_node);
+			if (w->due_ns > now)
+				break;
+			wq_fire_locked(p, w);
+		}
+	}
+	if (!p->fifo_head && __atomic_load_n(&p->pushed, __ATOMIC_RELAXED)) {
+		/* Acquire: pairs with the CAS in wq_push(), for w->next. */
+		lifo = __atomic_exchange_n(&p->pushed, NULL, __ATOMIC_ACQUIRE);
+		last = lifo;
+		while (lifo) {
+			w = lifo->next;
+			lifo->next = rev;
+			rev = lifo;
+			lifo = w;
+		}
+		if (rev)
+			wq_fifo_append(p, rev, last);
+	}
+	w = p->fifo_head;
+	if (w) {
+		p->fifo_head = w->next;
+		if (!p->fifo_head)
+			p->fifo_tail = NULL;
+	}
+	return w;
+}
+
+static bool wq_has_work_locked(struct wq_pool *p)
+{
+	return p->fifo_head || __atomic_load_n(&p->pushed, __ATOMIC_RELAXED) ||
+	       !cds_list_empty(&p->timers);
+}
+
+static void *wq_worker(void *arg);
+
+/*
+ * Start one more worker.  Caller holds p->lock.  A pool without any worker
+ * cannot make progress, so failing to create its first one is fatal.
+ */
+static bool wq_spawn_locked(struct wq_pool *p)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t tid;
+	char name[16];
+	int err;
+
+	srcu_check_pthread(pthread_attr_init(&attr));
+	srcu_check_pthread(pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED));
+	/* Workers take no signals: handlers belong to the application's threads. */
+	sigfillset(&all);
+	srcu_check_pthread(pthread_sigmask(SIG_SETMASK, &all, &old));
+	err = pthread_create(&tid, &attr, wq_worker, p);
+	srcu_check_pthread(pthread_sigmask(SIG_SETMASK, &old, NULL));
+	pthread_attr_destroy(&attr);
+	if (err) {
+		if (!p->nthreads)
+			srcu_die("cannot create the first worker thread of the %s pool: %s",
+				 p->name, strerror(err));
+		srcu_warn_once("cannot add a worker thread to the %s pool (%s); "
+			       "continuing with %u", p->name, strerror(err), p->nthreads);
+		return false;
+	}
+	p->nthreads++;
+	/* The thread cannot exit before it gets p->lock, which we hold. */
+	snprintf(name, sizeof(name), "srcu-%s-%s%u", SRCU_FLAVOUR_STR, p->name,
+		 p->next_id++ % 100u);
+	pthread_setname_np(tid, name);
+	return true;
+}
+
+static void wq_atfork_prepare(void);
+static void wq_atfork_parent(void);
+static void wq_atfork_child(void);
+
+static void wq_init_once(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	wq_max_threads = n > 2 ? (unsigned int)n : 2;
+	srcu_check_pthread(pthread_atfork(wq_atfork_prepare, wq_atfork_parent,
+					  wq_atfork_child));
+}
+
+/* Start p's first worker if it has none.  Not async-signal-safe. */
+static void wq_start(struct wq_pool *p)
+{
+	/* Acquire: pairs with the release below. */
+	if (caa_likely(smp_load_acquire(&p->started)))
+		return;
+	pthread_once(&wq_once, wq_init_once);
+	srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	if (!p->started) {
+		if (!p->nthreads)
+			wq_spawn_locked(p);
+		smp_store_release(&p->started, 1);
+	}
+	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+}
+
+/*
+ * Run w, and again as long as it was re-queued and dequeued meanwhile
+ * (RERUN).  If another worker is already running w, leave it RERUN for
+ * that worker instead.  w is not touched after RUNNING is cleared: its
+ * owner may free it as soon as flush_work sees it idle.
+ */
+static void wq_run(struct srcu_work *w)
+{
+	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED), new;
+
+	do {
+		if (old & WORK_RUNNING)
+			new = (old & ~WORK_QUEUED) | WORK_RERUN;
+		else
+			new = (old & ~(WORK_PENDING | WORK_QUEUED)) | WORK_RUNNING;
+	} while (!__atomic_compare_exchange_n(&w->state, &old, new, true,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	if (old & WORK_RUNNING)
+		return;
+	for (;;) {
+		wq_current = w;
+		w->func(w);
+		wq_current = NULL;
+		/* Seq_cst: what func did is visible to whoever sees it idle. */
+		old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+		do {
+			if (old & WORK_RERUN)
+				new = old & ~(WORK_RERUN | WORK_PENDING);
+			else
+				new = old & ~WORK_RUNNING;
+		} while (!__atomic_compare_exchange_n(&w->state, &old, new, true,
+						      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+		if (!(old & WORK_RERUN))
+			break;
+	}
+}
+
+/*
+ * Nothing to do: sleep until kicked or the earliest timer.  Returns true
+ * if this worker is a spare that has been idle long enough to exit.
+ * Called and returns with p->lock held.
+ */
+static bool wq_sleep(struct wq_pool *p, uint64_t idle_since)
+{
+	uint64_t now = srcu_now_ns(), until = UINT64_MAX;
+	struct timespec rel, *relp = NULL;
+	int32_t seq;
+
+	if (p->nthreads > 1) {
+		/* Exit only if another worker is idle, so one spare always stays. */
+		if (now - idle_since >= WQ_REAP_NS &&
+		    __atomic_load_n(&p->idle, __ATOMIC_RELAXED) > 0)
+			return true;
+		until = idle_since + WQ_REAP_NS;
+	}
+	if (!cds_list_empty(&p->timers)) {
+		uint64_t due = cds_list_entry(p->timers.next, struct srcu_work,
+					      timer_node)->due_ns;
+
+		if (due < until)
+			until = due;
+	}
+	if (until != UINT64_MAX) {
+		uint64_t d = until > now ? until - now : 0;
+
+		if (d > (uint64_t)INT_MAX * NSEC_PER_SEC)
+			d = (uint64_t)INT_MAX * NSEC_PER_SEC;
+		rel.tv_sec = (time_t)(d / NSEC_PER_SEC);
+		rel.tv_nsec = (long)(d % NSEC_PER_SEC);
+		relp = &rel;
+	}
+	/* Pairs with wq_kick(): raise idle, then look for work once more. */
+	__atomic_fetch_add(&p->idle, 1, __ATOMIC_SEQ_CST);
+	seq = __atomic_load_n(&p->wake_seq, __ATOMIC_SEQ_CST);
+	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+	if (!__atomic_load_n(&p->pushed, __ATOMIC_SEQ_CST))
+		wq_futex_wait(&p->wake_seq, seq, relp);
+	srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	__atomic_fetch_sub(&p->idle, 1, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+static void *wq_worker(void *arg)
+{
+	struct wq_pool *p = arg;
+	uint64_t idle_since = srcu_now_ns();
+	struct srcu_work *w;
+
+	wq_self = p;
+	srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	for (;;) {
+		if (p->forking) {
+			srcu_check_pthread(pthread_cond_wait(&p->resume_cond, &p->lock));
+			continue;
+		}
+		w = wq_take_locked(p);
+		if (!w) {
+			if (wq_sleep(p, idle_since))
+				break;
+			continue;
+		}
+		p->running++;
+		if (!__atomic_load_n(&p->idle, __ATOMIC_SEQ_CST) &&
+		    p->nthreads < wq_max_threads)
+			wq_spawn_locked(p);	/* keep a spare */
+		else if (p->fifo_head)
+			wq_kick(p);		/* more for the idle ones */
+		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+
+		wq_run(w);
+
+		srcu_check_pthread(pthread_mutex_lock(&p->lock));
+		p->running--;
+		if (p->flushers)
+			srcu_check_pthread(pthread_cond_broadcast(&p->flush_cond));
+		idle_since = srcu_now_ns();
+	}
+	p->nthreads--;
+	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+	return NULL;
+}
+
+/* The API of workqueue.h. */
+
+void srcu_init_work(struct srcu_work *w, void (*fn)(struct srcu_work *),
+		    enum srcu_work_pool pool)
+{
+	w->func = fn;
+	w->next = NULL;
+	CDS_INIT_LIST_HEAD(&w->timer_node);
+	w->due_ns = 0;
+	__atomic_store_n(&w->state, 0, __ATOMIC_RELAXED);
+	w->pool = pool;
+}
+
+static struct wq_pool *wq_pool_of(const struct srcu_work *w)
+{
+	SRCU_BUG_ON(w->pool >= SRCU_WQ_NR_POOLS);
+	return &wq_pools[w->pool];
+}
+
+bool srcu_queue_work(struct srcu_work *w)
+{
+	struct wq_pool *p = wq_pool_of(w);
+	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+
+	do {
+		if (old & WORK_PENDING)
+			return false;
+	} while (!__atomic_compare_exchange_n(&w->state, &old,
+					      old | WORK_PENDING | WORK_QUEUED, true,
+					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	wq_start(p);
+	wq_push(p, w);
+	wq_kick(p);
+	return true;
+}
+
+bool srcu_queue_delayed_work(struct srcu_work *w, unsigned long delay)
+{
+	struct wq_pool *p = wq_pool_of(w);
+	bool armed;
+
+	if (!delay)
+		return srcu_queue_work(w);
+	wq_start(p);
+	srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	armed = wq_arm_locked(p, w, delay);
+	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+	return armed;
+}
+
+bool srcu_mod_delayed_work(struct srcu_work *w, unsigned long delay)
+{
+	struct wq_pool *p = wq_pool_of(w);
+	bool was_pending = true;
+
+	wq_start(p);
+	srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	if (__atomic_load_n(&w->state, __ATOMIC_RELAXED) & WORK_TIMER) {
+		/* TIMER only changes under p->lock: it stays set meanwhile. */
+		if (!delay) {
+			wq_fire_locked(p, w);
+			wq_kick(p);
+		} else {
+			cds_list_del(&w->timer_node);
+			w->due_ns = wq_deadline(delay);
+			if (wq_timer_insert_locked(p, w))
+				wq_kick(p);
+		}
+	} else if (delay) {
+		/* Not pending: arm.  On the run queue: leave it there. */
+		was_pending = !wq_arm_locked(p, w, delay);
+	} else {
+		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+		return !srcu_queue_work(w);
+	}
+	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+	return was_pending;
+}
+
+void srcu_flush_work(struct srcu_work *w)
+{
+	struct wq_pool *p = wq_pool_of(w);
+
+	if (wq_current == w)
+		srcu_die("flush_work() of the work item this worker is running would deadlock");
+	/* Pairs with the CAS that ends wq_run(): what the item did is visible. */
+	if (!(__atomic_load_n(&w->state, __ATOMIC_SEQ_CST) & (WORK_PENDING | WORK_RUNNING)))
+		return;
+	srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	/* Like the kernel's flush_delayed_work(): a timer fires now. */
+	if (__atomic_load_n(&w->state, __ATOMIC_RELAXED) & WORK_TIMER) {
+		wq_fire_locked(p, w);
+		wq_kick(p);
+	}
+	p->flushers++;
+	while (__atomic_load_n(&w->state, __ATOMIC_SEQ_CST) & (WORK_PENDING | WORK_RUNNING))
+		srcu_check_pthread(pthread_cond_wait(&p->flush_cond, &p->lock));
+	p->flushers--;
+	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+}
+
+bool srcu_work_busy(const struct srcu_work *w)
+{
+	return __atomic_load_n(&w->state, __ATOMIC_SEQ_CST) & (WORK_PENDING | WORK_RUNNING);
+}
+
+struct srcu_work *srcu_current_work(void)
+{
+	return wq_current;
+}
+
+/* fork(): see the comment at the top of this file. */
+
+static void wq_lock_all(void)
+{
+	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
+		srcu_check_pthread(pthread_mutex_lock(&wq_pools[i].lock));
+}
+
+static void wq_unlock_all(bool resume)
+{
+	for (int i = SRCU_WQ_NR_POOLS - 1; i >= 0; i--) {
+		if (resume) {
+			wq_pools[i].forking = false;
+			srcu_check_pthread(pthread_cond_broadcast(&wq_pools[i].resume_cond));
+		}
+		srcu_check_pthread(pthread_mutex_unlock(&wq_pools[i].lock));
+	}
+}
+
+static unsigned int wq_running_others_locked(void)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
+		n += wq_pools[i].running - (wq_self == &wq_pools[i] ? 1 : 0);
+	return n;
+}
+
+static void wq_atfork_prepare(void)
+{
+	const struct timespec tick = { .tv_nsec = 100000 };
+	const struct timespec let_go = { .tv_nsec = 1000000 };
+
+	for (;;) {
+		uint64_t start = srcu_now_ns();
+
+		wq_lock_all();
+		for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
+			wq_pools[i].forking = true;
+		while (wq_running_others_locked() &&
+		       srcu_now_ns() - start <= WQ_FORK_PAUSE_NS) {
+			wq_unlock_all(false);
+			nanosleep(&tick, NULL);
+			wq_lock_all();
+		}
+		if (!wq_running_others_locked())
+			return;		/* Quiesced; both locks held across fork(). */
+		/* Something running may wait for an item to start: let them go. */
+		wq_unlock_all(true);
+		nanosleep(&let_go, NULL);
+	}
+}
+
+static void wq_atfork_parent(void)
+{
+	wq_unlock_all(true);
+}
+
+static void wq_atfork_child(void)
+{
+	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++) {
+		struct wq_pool *p = &wq_pools[i];
+		unsigned int self = wq_self == p;
+
+		srcu_check_pthread(pthread_mutex_init(&p->lock, NULL));
+		srcu_check_pthread(pthread_cond_init(&p->flush_cond, NULL));
+		srcu_check_pthread(pthread_cond_init(&p->resume_cond, NULL));
+		p->forking = false;
+		p->flushers = 0;
+		p->nthreads = self;	/* the forking thread, if it works here */
+		p->running = self;
+		__atomic_store_n(&p->idle, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->started, (int)self, __ATOMIC_RELAXED);
+		if (!self && wq_has_work_locked(p)) {
+			wq_spawn_locked(p);
+			__atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
+		}
+	}
+}
