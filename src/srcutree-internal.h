@@ -105,6 +105,7 @@ struct srcu_tree_usage {
 	unsigned long reschedule_jiffies;	/* jiffy of the count below */
 	unsigned long reschedule_count;		/* no-delay reschedules in that jiffy */
 	bool srcu_gp_sleeping;			/* process_srcu waits on its timer */
+	unsigned long srcu_sleep_needed_exp;	/* srcu_gp_seq_needed_exp when that sleep began */
 	struct srcu_work work;			/* runs process_srcu (GP pool) */
 	int32_t srcu_gp_end_futex;		/* bumped at every GP end */
 	int srcu_gp_waiters;			/* threads waiting on it */

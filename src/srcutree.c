@@ -473,6 +473,7 @@ static void srcu_queue_gp_work(struct srcu_tree_usage *sup, unsigned long delay)
 		WRITE_ONCE(sup->srcu_gp_sleeping, false);
 	} else if (srcu_queue_delayed_work(&sup->work, delay)) {
 		WRITE_ONCE(sup->srcu_gp_sleeping, true);
+		sup->srcu_sleep_needed_exp = sup->srcu_gp_seq_needed_exp;
 	}
 }
 
@@ -810,9 +811,14 @@ static void process_srcu(struct srcu_work *work)
 	unsigned long curdelay, j;
 	enum srcu_step step;
 
-	/* Slept a full delay although an expedited request came meanwhile? */
+	/*
+	 * Slept out a delay although an expedited request came after the
+	 * sleep began?  (Not a back-off the delay rules chose with the
+	 * request already pending.)
+	 */
 	srcu_lock(&sup->lock);
 	if (sup->srcu_gp_sleeping &&
+	    ULONG_CMP_LT(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp) &&
 	    ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp))
 		WRITE_ONCE(sup->n_transfers, sup->n_transfers + 1);
 	WRITE_ONCE(sup->srcu_gp_sleeping, false);
