@@ -1303,13 +1303,6 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&sup->srcu_barrier_done, __ATOMIC_SEQ_CST))
 		srcu_futex_wait(&sup->srcu_barrier_done, 0);
-	/*
-	 * Our callbacks ran, but their invoker may still hold the batch's
-	 * bookkeeping (length, invoking flag): let it finish, so that
-	 * cleanup_srcu_struct() right after srcu_barrier() finds the lists idle.
-	 */
-	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
-		srcu_flush_work(&sup->sda[cpu].work);
 
 	srcu_seq_end(&sup->srcu_barrier_seq);
 	srcu_unlock(&sup->srcu_barrier_mutex);
@@ -1340,20 +1333,22 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 	srcu_unlock(&sup->lock);
 	if (busy || srcu_readers_active(ssp, NULL))
 		return -EBUSY;
+	/*
+	 * Let workers still on their way through finish: an invoker that has
+	 * just run srcu_barrier()'s callback still holds its batch's length
+	 * and invoking flag for a moment.
+	 */
+	srcu_flush_work(&sup->work);
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
+		srcu_flush_work(&sup->sda[cpu].work);
 	for (cpu = 0; cpu < ssp->srcu_nr_cpus && !busy; cpu++) {
 		struct srcu_data *sdp = &sup->sda[cpu];
 
 		srcu_lock(&sdp->lock);
-		busy = !srcu_segcblist_empty(&sdp->srcu_cblist) || sdp->srcu_cblist_invoking;
+		busy = sdp->srcu_cblist.len || sdp->srcu_cblist_invoking;
 		srcu_unlock(&sdp->lock);
 	}
-	if (busy)
-		return -EBUSY;
-	/* Idle: let any worker still on its way through finish. */
-	srcu_flush_work(&sup->work);
-	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
-		srcu_flush_work(&sup->sda[cpu].work);
-	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) != SRCU_STATE_IDLE ||
+	if (busy || srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) != SRCU_STATE_IDLE ||
 	    srcu_readers_active(ssp, NULL))
 		return -EBUSY;
 
