@@ -67,6 +67,8 @@ uint64_t bench_now_ns(void);
 uint64_t bench_thread_cpu_ns(void);	/* CPU time of the calling thread */
 void bench_spin_ns(uint64_t ns);
 void bench_sleep_ns(uint64_t ns);
+/* Zeroed, cache-line aligned array (per-thread state); dies when out of memory. */
+void *bench_zalloc_lines(size_t n, size_t size);
 void bench_die(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
 void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -98,14 +98,12 @@ static void cb_enqueue(struct bench_crew_member *m)
 static double cb_throughput(const struct cb_op *op, int nr_threads, double *ms)
 {
 	const struct bench_flavour *fl = op->fl;
-	struct cb_enqueuer *e = calloc(nr_threads, sizeof(*e));
+	struct cb_enqueuer *e = bench_zalloc_lines(nr_threads, sizeof(*e));
 	unsigned long total = (unsigned long)nr_threads * bench_opts.callbacks;
 	struct bench_crew *crew;
 	void *dom = fl->create();
 	uint64_t t0, t1;
 
-	if (!e)
-		bench_die("out of memory");
 	bench_thread_online(fl);
 	for (int i = 0; i < nr_threads; i++) {
 		e[i].op = op;

@@ -15,20 +15,13 @@ int bench_failed;
 
 /*
  * The two srcu flavours have the same API under different prefixes; one
- * macro writes the wrappers for both.  srcu_structs are cache-line
- * aligned, hence aligned_alloc.
+ * macro writes the wrappers for both.
  */
 #define BENCH_SRCU_WRAPPERS(fl)							\
 static void *fl##_create_flavored(int (*init)(struct srcu_##fl##_struct *))	\
 {										\
-	struct srcu_##fl##_struct *ssp;						\
-	size_t sz = (sizeof(*ssp) + CAA_CACHE_LINE_SIZE - 1) &			\
-		    ~(size_t)(CAA_CACHE_LINE_SIZE - 1);				\
+	struct srcu_##fl##_struct *ssp = bench_zalloc_lines(1, sizeof(*ssp));	\
 										\
-	ssp = aligned_alloc(CAA_CACHE_LINE_SIZE, sz);				\
-	if (!ssp)								\
-		bench_die("out of memory");					\
-	memset(ssp, 0, sizeof(*ssp));						\
 	if (init(ssp))								\
 		bench_die("init of a " #fl " srcu_struct failed");		\
 	return ssp;								\

@@ -50,15 +50,13 @@ static void gp_reader(struct bench_crew_member *m)
 static void gp_measure(const struct gp_op *op, int nr_readers, struct gp_result *res)
 {
 	const struct bench_flavour *fl = op->fl;
-	struct gp_reader *readers = calloc(nr_readers ? nr_readers : 1, sizeof(*readers));
+	struct gp_reader *readers = bench_zalloc_lines(nr_readers, sizeof(*readers));
 	struct srcu_stats before, after;
 	struct bench_samples lat;
 	struct bench_crew *crew = NULL;
 	void *dom = fl->create();
 	uint64_t t;
 
-	if (!readers)
-		bench_die("out of memory");
 	bench_thread_online(fl);
 	for (int i = 0; i < nr_readers; i++) {
 		readers[i].fl = fl;

@@ -132,8 +132,8 @@ struct read_result {
 
 static struct read_result read_measure(const struct read_kind *k, int nr_threads)
 {
-	struct read_thread *threads = calloc(nr_threads, sizeof(*threads));
-	struct read_job *jobs = calloc(nr_threads, sizeof(*jobs));
+	struct read_thread *threads = bench_zalloc_lines(nr_threads, sizeof(*threads));
+	struct read_job *jobs = bench_zalloc_lines(nr_threads, sizeof(*jobs));
 	struct read_result res = { 0, 0 };
 	pthread_rwlock_t rwlock;
 	struct bench_crew *crew;
@@ -141,8 +141,6 @@ static struct read_result read_measure(const struct read_kind *k, int nr_threads
 	unsigned long ops = 0;
 	void *dom = NULL;
 
-	if (!threads || !jobs)
-		bench_die("out of memory");
 	if (k->domain == DOM_SRCU)
 		dom = k->fl->create();
 	else if (k->domain == DOM_SRCU_FAST)

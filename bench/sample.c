@@ -89,6 +89,19 @@ void bench_progress_done(void)
 	progress_open = false;
 }
 
+void *bench_zalloc_lines(size_t n, size_t size)
+{
+	size_t bytes = (n ? n : 1) * size;
+	void *p;
+
+	bytes = (bytes + CAA_CACHE_LINE_SIZE - 1) & ~(size_t)(CAA_CACHE_LINE_SIZE - 1);
+	p = aligned_alloc(CAA_CACHE_LINE_SIZE, bytes);
+	if (!p)
+		bench_die("out of memory");
+	memset(p, 0, bytes);
+	return p;
+}
+
 void bench_samples_init(struct bench_samples *s, size_t hint)
 {
 	s->n = 0;

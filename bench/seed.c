@@ -150,9 +150,7 @@ static void seed_boot(const struct bench_flavour *fl, enum seed_row row,
 	run.bus = bus_alloc(&run, NULL);
 	bench_samples_init(&lat, bench_opts.updates);
 	if (nr_readers) {
-		readers = calloc(nr_readers, sizeof(*readers));
-		if (!readers)
-			bench_die("out of memory");
+		readers = bench_zalloc_lines(nr_readers, sizeof(*readers));
 		for (int i = 0; i < nr_readers; i++)
 			readers[i].run = &run;
 		crew = bench_crew_start(nr_readers, seed_reader, readers, sizeof(*readers));
