@@ -57,7 +57,8 @@
  *            pools have no threads (but the forking thread, if it was a
  *            worker, which goes on as one); nothing queued is lost: items on
  *            the run queue or timer list stay there, and a worker is started
- *            at once if there are any, else on the next queue_* call.
+ *            at once if there are any (or if the forking thread is the
+ *            pool's only, busy, worker), else on the next queue_* call.
  */
 #include <errno.h>
 #include <limits.h>
@@ -687,8 +688,12 @@ static void wq_atfork_child(void)
 		p->nthreads = self;	/* the forking thread, if it works here */
 		p->running = self;
 		__atomic_store_n(&p->idle, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&p->started, (int)self, __ATOMIC_RELAXED);
-		if (!self && wq_has_work_locked(p)) {
+		__atomic_store_n(&p->started, 0, __ATOMIC_RELAXED);
+		/*
+		 * Pending items need a worker now; so does a pool whose only
+		 * worker is the forking thread, busy in its item.
+		 */
+		if (self || wq_has_work_locked(p)) {
 			wq_spawn_locked(p);
 			__atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
 		}
