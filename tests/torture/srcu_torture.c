@@ -94,6 +94,7 @@ static const char *const op_names[] = {
 struct tunable {
 	const char *param;	/* srcu_param_set() name */
 	bool tree_only;		/* meaningless on Tiny: not set there */
+	bool hex;		/* a bit mask: print in hex */
 	const long *choices;	/* what --shuffle picks from */
 	int nr_choices;
 	long fixed;		/* set by option, or -1 */
@@ -111,12 +112,12 @@ enum { T_HZ, T_PROMOTE, T_BIG, T_NR_CPUS, T_RETRY, T_HOLDOFF, T_NR };
 
 #define CHOICES(a) a, (int)(sizeof(a) / sizeof((a)[0]))
 static struct tunable tunables[T_NR] = {
-	[T_HZ] = { "hz", false, CHOICES(hz_choices), -1, -1 },
-	[T_PROMOTE] = { "promote_inflight", false, CHOICES(bool_choices), -1, -1 },
-	[T_BIG] = { "convert_to_big", true, CHOICES(big_choices), -1, -1 },
-	[T_NR_CPUS] = { "nr_cpus", true, CHOICES(nr_cpus_choices), -1, -1 },
-	[T_RETRY] = { "srcu_retry_check_delay", false, CHOICES(retry_choices), -1, -1 },
-	[T_HOLDOFF] = { "exp_holdoff", false, CHOICES(holdoff_choices), -1, -1 },
+	[T_HZ] = { "hz", false, false, CHOICES(hz_choices), -1, -1 },
+	[T_PROMOTE] = { "promote_inflight", false, false, CHOICES(bool_choices), -1, -1 },
+	[T_BIG] = { "convert_to_big", true, true, CHOICES(big_choices), -1, -1 },
+	[T_NR_CPUS] = { "nr_cpus", true, false, CHOICES(nr_cpus_choices), -1, -1 },
+	[T_RETRY] = { "srcu_retry_check_delay", false, false, CHOICES(retry_choices), -1, -1 },
+	[T_HOLDOFF] = { "exp_holdoff", false, false, CHOICES(holdoff_choices), -1, -1 },
 };
 
 static struct {
@@ -896,10 +897,10 @@ static void gp_wait(struct updater *u, enum gp_op op)
 		break;
 	case OP_STATE:
 		cookie = get_state_synchronize_srcu(ssp);
-		if (rnd_below(&u->rng, 2))
-			synchronize_srcu(ssp);
-		else
+		if ((opt.gp_ops & (1u << OP_SYNC_EXP)) && rnd_below(&u->rng, 2))
 			synchronize_srcu_expedited(ssp);
+		else
+			synchronize_srcu(ssp);
 		if (!poll_state_synchronize_srcu(ssp, cookie))
 			torture_error(E_WCOOKIE, "cookie %#lx not done after a grace "
 				      "period", cookie);
@@ -967,7 +968,8 @@ static void *writer_thread(void *arg)
 			break;
 		case OP_BARRIER:
 			/* A callback first, so the barrier implies a grace period. */
-			old->cb.expedited = rnd_below(&u->rng, 2);
+			old->cb.expedited = (opt.gp_ops & (1u << OP_CALL_EXP)) &&
+					    rnd_below(&u->rng, 2);
 			cb_queue(&old->cb, true);
 			gp_wait(u, op);
 			removed_age_all();
@@ -1116,6 +1118,7 @@ static void stats_print(void)
 /* Sub-runs. */
 
 static unsigned long gp_lib_normal, gp_lib_exp, gp_lib_promotions;
+static uint64_t next_stat;		/* when the next stderr lines are due */
 
 static void set_param(const char *name, long value)
 {
@@ -1143,8 +1146,8 @@ static void subrun_tunables(uint64_t *rng, char *buf, size_t len)
 		if (tu->cur < 0)
 			continue;
 		set_param(tu->param, tu->cur);
-		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, " %s=%ld",
-					tu->param, tu->cur);
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+					tu->hex ? " %s=%#lx" : " %s=%ld", tu->param, tu->cur);
 	}
 	if (!off)
 		snprintf(buf, len, " (library defaults)");
@@ -1231,7 +1234,7 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 	bool use_static = opt.shuffle && (f == RF_NORMAL || f == RF_FAST) &&
 			  !rnd_below(rng, 4);
 	double secs = opt.duration / nr_subruns;
-	uint64_t end, next_stat;
+	uint64_t end;
 	pthread_t signaller = 0;
 	struct srcu_stats st;
 	char tun[256];
@@ -1284,15 +1287,14 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 		start_thread(&signaller, signaller_thread, NULL);
 
 	end = now_ns() + (uint64_t)(secs * 1e9);
-	next_stat = now_ns() + (uint64_t)(opt.stat_interval * 1e9);
 	for (uint64_t now = now_ns(); now < end; now = now_ns()) {
-		uint64_t until = end < next_stat ? end : next_stat;
-
-		sleep_ns(until - now);
-		if (now_ns() >= next_stat && now_ns() < end) {
+		if (now >= next_stat) {
 			stats_print();
-			next_stat += (uint64_t)(opt.stat_interval * 1e9);
+			while (next_stat <= now)
+				next_stat += (uint64_t)(opt.stat_interval * 1e9);
+			continue;
 		}
+		sleep_ns((end < next_stat ? end : next_stat) - now);
 	}
 
 	/* Stop: signals first (they target readers), then readers, then updates. */
@@ -1620,6 +1622,7 @@ int main(int argc, char **argv)
 	rng = rnd_seed(0);
 	first = (int)rnd_below(&rng, RF_NR);
 	t0 = now_ns();
+	next_stat = t0 + (uint64_t)(opt.stat_interval * 1e9);
 	for (int k = 0; k < opt.subruns; k++) {
 		enum rflavour f = opt.rflavour == RF_MIX ? (enum rflavour)((first + k) % RF_NR)
 							 : opt.rflavour;
