@@ -1,2 +1,617 @@
-/* placeholder: being written */
+/*
+ * srcutiny.c: Tiny SRCU, the kernel's kernel/rcu/srcutiny.c reimplemented
+ * for threads that really run in parallel.  Entry points of libsrcu-tiny
+ * (srcu_tiny_*); the inline readers are in include/srcu/tiny.h.
+ *
+ * The algorithm (doc/design.md has the long version):
+ *
+ * 1. Readers count themselves in srcu_lock_nesting[i], with
+ *    i = ((srcu_idx + 1) & 2) >> 1.  srcu_idx is even while no grace
+ *    period runs; a grace period makes it odd, which moves new readers to
+ *    the other index, and even again when it ends.
+ * 2. The kernel's Tiny runs on one CPU without preemption, so its readers
+ *    never stall between loading srcu_idx and counting themselves.  Ours
+ *    can, and may then count themselves on an index the previous grace
+ *    period already saw empty.  So each grace period has two phases, as
+ *    Tree's SCAN1 and SCAN2: (1) wait until the index readers are *not*
+ *    using is empty (the stragglers), then flip srcu_idx to odd; (2) wait
+ *    until the index they used is empty, then make srcu_idx even: done.
+ * 3. Phase 1 and the flip happen in one hold of srcu_lock, and cookies
+ *    (get_state_synchronize_srcu(), call_srcu()) read srcu_idx under the
+ *    same lock, so no cookie can name a grace period whose phase-1 check
+ *    has already passed (see srcu_idx_drained()).
+ * 4. The driver (srcu_tiny_drive_gp(), on the grace-period pool) never
+ *    waits for readers: if an index is not empty it sets srcu_gp_waiting
+ *    and returns, and the reader whose exit empties that index re-queues
+ *    it.  A pool shared by thousands of srcu_structs is never blocked by
+ *    a reader that sleeps.  synchronize_srcu() runs the same driver in the
+ *    caller's thread first, so an idle srcu_struct needs no worker at all.
+ * 5. Callbacks wait on one FIFO list cut in three by two pointers:
+ *
+ *      head .. srcu_cb_done | .. srcu_cb_gp | .. tail
+ *      GP over, to invoke    the running GP   a later GP
+ *
+ *    The invoker (srcu_tiny_invoke_cbs(), on the callback pool) runs them
+ *    in order, one at a time; srcu_barrier() entrains a marker behind the
+ *    last callback, in that callback's segment, so it needs no GP.
+ * 6. synchronize_srcu() waits for its cookie on a futex that each grace
+ *    period's end bumps: it depends on the grace-period pool only, never on
+ *    the callback pool, so a callback may call it (on another srcu_struct).
+ *
+ * Barriers, by letter (the readers' B, C and G are in tiny.h):
+ *   A: before the driver reads a count.  Pairs with B.
+ *   D: after the driver saw a count at zero, before it stores srcu_idx.
+ *      Pairs with C.
+ *   F: between setting srcu_gp_waiting and re-reading the count.  Pairs
+ *      with G.
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <srcu/tiny.h>
 #include "internal.h"
+#include "stats.h"
+#include "workqueue.h"
+
+/* Futexes.  Spurious and interrupted returns are fine: callers re-check. */
+
+static void srcu_futex_wait(int *uaddr, int val)
+{
+	syscall(SYS_futex, uaddr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void srcu_futex_wake(int *uaddr, int nr)
+{
+	syscall(SYS_futex, uaddr, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
+}
+
+/*
+ * srcu_lock: a four-byte futex mutex (0 free, 1 held, 2 held and maybe
+ * waited for), so that DEFINE_SRCU() initialises it with a zero.  Held
+ * only for short, non-blocking sections.
+ */
+static void tiny_lock(struct srcu_tiny_struct *ssp)
+{
+	int c = 0;
+
+	if (__atomic_compare_exchange_n(&ssp->srcu_lock, &c, 1, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(&ssp->srcu_lock, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		srcu_futex_wait(&ssp->srcu_lock, 2);
+		c = __atomic_exchange_n(&ssp->srcu_lock, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static void tiny_unlock(struct srcu_tiny_struct *ssp)
+{
+	if (__atomic_exchange_n(&ssp->srcu_lock, 0, __ATOMIC_RELEASE) == 2)
+		srcu_futex_wake(&ssp->srcu_lock, 1);
+}
+
+/* The callback list, linked through the rcu_head's own liburcu queue node. */
+
+static struct rcu_head *srcu_cb_next(struct rcu_head *rhp)
+{
+	struct cds_wfcq_node *n = rhp->next.next;
+
+	return n ? caa_container_of(n, struct rcu_head, next) : NULL;
+}
+
+/* Append rhp to the list; caller holds srcu_lock.  Returns the old tail. */
+static struct rcu_head *srcu_cb_enqueue(struct srcu_tiny_struct *ssp,
+					struct rcu_head *rhp)
+{
+	struct rcu_head *old = ssp->srcu_cb_tail;
+
+	rhp->next.next = NULL;
+	if (old)
+		old->next.next = &rhp->next;
+	else
+		ssp->srcu_cb_head = rhp;
+	ssp->srcu_cb_tail = rhp;
+	return old;
+}
+
+/* Grace periods. */
+
+/* The index readers use while srcu_idx has value idx. */
+static int srcu_reader_idx(unsigned long idx)
+{
+	return ((idx + 1) & 0x2) >> 1;
+}
+
+/* The first srcu_idx that ends a GP starting after now; under srcu_lock. */
+static unsigned long srcu_cookie_locked(struct srcu_tiny_struct *ssp)
+{
+	return (ssp->srcu_idx + 3) & ~0x1UL;
+}
+
+/* Ask for the GP that ends at cookie; true if the driver must be queued. */
+static bool srcu_request_locked(struct srcu_tiny_struct *ssp, unsigned long cookie)
+{
+	if (ULONG_CMP_GE(ssp->srcu_idx_max, cookie))
+		return false;
+	WRITE_ONCE(ssp->srcu_idx_max, cookie);
+	return true;
+}
+
+/*
+ * Is index i empty?  If not, leave srcu_gp_waiting set so that the reader
+ * who empties it re-queues the driver.  Called under srcu_lock.
+ *
+ * Why a count seen at zero is enough, although a reader may load srcu_idx,
+ * stall, and count itself on index i after we looked (a straggler):
+ * the straggler increments, then B, then reads shared data; we have the
+ * updater's prior stores (callers put a full barrier between their update
+ * and the cookie or call_srcu() they take under srcu_lock, whose release
+ * we acquired), then A, then read the count.  That is store-buffering with
+ * full barriers on both sides: since we did not see its increment, the
+ * straggler sees every update made before this check, so it cannot hold a
+ * reference this grace period was asked to protect.  The updates this
+ * argument does not cover are those whose cookie was taken after this
+ * check; srcu_lock makes those see the flip that follows it, so they ask
+ * for the next grace period, whose own checks cover them.
+ *
+ * The lost wake-up: we store srcu_gp_waiting, F, re-read the count; the
+ * last reader decrements, G, reads srcu_gp_waiting.  Store-buffering
+ * again: either we see the zero and go on, or it sees the flag and
+ * re-queues us (both may happen; an extra run is harmless).
+ */
+static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
+{
+	long *cnt = &ssp->srcu_lock_nesting[i].srcu_nesting;
+
+	smp_mb(); /* A */ /* Pairs with B: updates before, counts after. */
+	if (smp_load_acquire(cnt) != 0) {
+		WRITE_ONCE(ssp->srcu_gp_waiting, i + 1);
+		smp_mb(); /* F */ /* Pairs with G: flag before the count. */
+		if (smp_load_acquire(cnt) != 0)
+			return false;
+	}
+	WRITE_ONCE(ssp->srcu_gp_waiting, 0);
+	smp_mb(); /* D */ /* Pairs with C: readers' sections before the GP's end. */
+	return true;
+}
+
+/*
+ * Run grace periods as far as readers allow, until srcu_idx reaches
+ * srcu_idx_max.  Never sleeps.  Serialised by srcu_lock, which it holds
+ * throughout, so the worker and an inline synchronize_srcu() may both
+ * call it.  Returns true if it ended at least one grace period.
+ */
+static bool srcu_advance(struct srcu_tiny_struct *ssp)
+{
+	bool ended = false, invoke = false;
+	unsigned long idx;
+
+	tiny_lock(ssp);
+	for (;;) {
+		idx = ssp->srcu_idx;
+		if (!(idx & 0x1)) {
+			if (ULONG_CMP_GE(idx, ssp->srcu_idx_max))
+				break;		/* Nothing (more) asked for. */
+			/* Phase 1.  Everything queued so far waits for this GP. */
+			ssp->srcu_cb_gp = ssp->srcu_cb_tail != ssp->srcu_cb_done ?
+					  ssp->srcu_cb_tail : NULL;
+			if (!srcu_idx_drained(ssp, !srcu_reader_idx(idx)))
+				break;
+			WRITE_ONCE(ssp->srcu_idx, idx + 1);	/* Flip. */
+			continue;
+		}
+		/* Phase 2: the index readers used before the flip. */
+		if (!srcu_idx_drained(ssp, srcu_reader_idx(idx - 1)))
+			break;
+		WRITE_ONCE(ssp->srcu_idx, idx + 1);		/* GP done. */
+		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
+		if (ssp->srcu_cb_gp) {
+			ssp->srcu_cb_done = ssp->srcu_cb_gp;
+			ssp->srcu_cb_gp = NULL;
+			invoke = true;
+		}
+		ended = true;
+	}
+	tiny_unlock(ssp);
+
+	if (invoke)
+		srcu_queue_work(&ssp->srcu_cb_work);
+	if (ended) {
+		/* Seq-cst RMW then load, against the waiter's; see srcu_wait_cookie(). */
+		__atomic_fetch_add(&ssp->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&ssp->srcu_gp_end_waiters, __ATOMIC_SEQ_CST))
+			srcu_futex_wake(&ssp->srcu_gp_end_futex, INT32_MAX);
+	}
+	return ended;
+}
+
+SRCU_EXPORT void SRCU_API(drive_gp)(struct srcu_work *work)
+{
+	srcu_advance(caa_container_of(work, struct srcu_tiny_struct, srcu_work));
+}
+
+/* A reader emptied the index the driver waits for: run it again. */
+SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
+{
+	srcu_queue_work(&ssp->srcu_work);
+}
+
+/*
+ * Sleep until srcu_idx reaches cookie.  The waiter counts itself, then
+ * reads the futex word, then srcu_idx; the driver stores srcu_idx, bumps
+ * the word, then reads the count, all sequentially consistent: either we
+ * see the new srcu_idx (or a changed word, and FUTEX_WAIT returns at once)
+ * or the driver sees us and wakes us.
+ */
+static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
+{
+	int val;
+
+	__atomic_fetch_add(&ssp->srcu_gp_end_waiters, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		val = __atomic_load_n(&ssp->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
+		if (ULONG_CMP_GE(__atomic_load_n(&ssp->srcu_idx, __ATOMIC_SEQ_CST), cookie))
+			break;
+		srcu_futex_wait(&ssp->srcu_gp_end_futex, val);
+	}
+	__atomic_fetch_sub(&ssp->srcu_gp_end_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Callbacks. */
+
+/* Invoke, in order, the callbacks whose grace period has ended. */
+static void srcu_barrier_cb(struct rcu_head *rhp);
+
+SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
+{
+	struct srcu_tiny_struct *ssp =
+		caa_container_of(work, struct srcu_tiny_struct, srcu_cb_work);
+	struct rcu_head *rhp;
+
+	for (;;) {
+		tiny_lock(ssp);
+		rhp = ssp->srcu_cb_done ? ssp->srcu_cb_head : NULL;
+		if (!rhp) {
+			ssp->srcu_cb_invoking = 0;
+			tiny_unlock(ssp);
+			return;
+		}
+		ssp->srcu_cb_head = srcu_cb_next(rhp);
+		if (rhp == ssp->srcu_cb_done)
+			ssp->srcu_cb_done = NULL;
+		if (rhp == ssp->srcu_cb_tail)
+			ssp->srcu_cb_tail = NULL;
+		/* A barrier's marker is not user code: cleanup may go ahead. */
+		ssp->srcu_cb_invoking = rhp->func != srcu_barrier_cb;
+		WRITE_ONCE(ssp->srcu_n_cbs_invoked, ssp->srcu_n_cbs_invoked + 1);
+		tiny_unlock(ssp);
+		rhp->func(rhp);
+	}
+}
+
+static void srcu_call(struct srcu_tiny_struct *ssp, struct rcu_head *rhp,
+		      rcu_callback_t func)
+{
+	bool kick;
+
+	if (!ssp || !rhp || !func)
+		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
+	rhp->func = func;
+	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
+	tiny_lock(ssp);
+	srcu_cb_enqueue(ssp, rhp);
+	kick = srcu_request_locked(ssp, srcu_cookie_locked(ssp));
+	WRITE_ONCE(ssp->srcu_n_cbs_queued, ssp->srcu_n_cbs_queued + 1);
+	tiny_unlock(ssp);
+	if (kick)
+		srcu_queue_work(&ssp->srcu_work);
+}
+
+SRCU_EXPORT void SRCU_API(call)(struct srcu_tiny_struct *ssp, struct rcu_head *rhp,
+				rcu_callback_t func)
+{
+	srcu_call(ssp, rhp, func);
+}
+
+/* Tiny has no expedited grace periods: the same as call_srcu() (the RFC). */
+SRCU_EXPORT void SRCU_API(call_expedited)(struct srcu_tiny_struct *ssp,
+					  struct rcu_head *rhp, rcu_callback_t func)
+{
+	srcu_call(ssp, rhp, func);
+}
+
+/* Polling. */
+
+SRCU_EXPORT unsigned long SRCU_API(get_state_synchronize)(struct srcu_tiny_struct *ssp)
+{
+	unsigned long cookie;
+
+	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
+	tiny_lock(ssp);
+	cookie = srcu_cookie_locked(ssp);
+	tiny_unlock(ssp);
+	return cookie;
+}
+
+SRCU_EXPORT unsigned long SRCU_API(start_poll_synchronize)(struct srcu_tiny_struct *ssp)
+{
+	unsigned long cookie;
+	bool kick;
+
+	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
+	tiny_lock(ssp);
+	cookie = srcu_cookie_locked(ssp);
+	kick = srcu_request_locked(ssp, cookie);
+	tiny_unlock(ssp);
+	if (kick)
+		srcu_queue_work(&ssp->srcu_work);
+	return cookie;
+}
+
+SRCU_EXPORT bool SRCU_API(poll_state_synchronize)(struct srcu_tiny_struct *ssp,
+						  unsigned long cookie)
+{
+	if (cookie != SRCU_GET_STATE_COMPLETED &&
+	    ULONG_CMP_LT(READ_ONCE(ssp->srcu_idx), cookie))
+		return false;
+	smp_mb(); /* Pairs with D: the GP comes before what the caller does next. */
+	return true;
+}
+
+SRCU_EXPORT unsigned long SRCU_API(batches_completed)(struct srcu_tiny_struct *ssp)
+{
+	return READ_ONCE(ssp->srcu_idx);
+}
+
+/* Waiting. */
+
+/*
+ * Wait for a full grace period: ask for one as start_poll does, drive it
+ * here if no reader is in the way, else sleep until the driver ends it.
+ */
+SRCU_EXPORT void SRCU_API(synchronize)(struct srcu_tiny_struct *ssp)
+{
+	struct srcu_work *cur = srcu_current_work();
+	unsigned long cookie;
+
+	if (cur && cur->pool == SRCU_WQ_GP)
+		srcu_die("synchronize_srcu() from the grace-period worker would deadlock");
+	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
+	tiny_lock(ssp);
+	cookie = srcu_cookie_locked(ssp);
+	srcu_request_locked(ssp, cookie);
+	tiny_unlock(ssp);
+	/* If readers hold it up, srcu_gp_waiting makes the last one queue the driver. */
+	srcu_advance(ssp);
+	srcu_wait_cookie(ssp, cookie);
+	smp_mb(); /* Pairs with D: the GP comes before what the caller does next. */
+}
+
+/* Tiny has no expedited grace periods: the same as synchronize_srcu(). */
+SRCU_EXPORT void SRCU_API(synchronize_expedited)(struct srcu_tiny_struct *ssp)
+{
+	SRCU_API(synchronize)(ssp);
+}
+
+/* Nothing to expedite. */
+SRCU_EXPORT void SRCU_API(expedite_current)(struct srcu_tiny_struct *ssp)
+{
+}
+
+/* srcu_barrier(). */
+
+struct srcu_barrier_marker {
+	struct rcu_head head;	/* entrained behind the last callback */
+	int done;		/* futex word: 1 once the invoker reached us */
+};
+
+static void srcu_barrier_cb(struct rcu_head *rhp)
+{
+	struct srcu_barrier_marker *m =
+		caa_container_of(rhp, struct srcu_barrier_marker, head);
+
+	__atomic_store_n(&m->done, 1, __ATOMIC_RELEASE);
+	/* The waiter may already be gone: a wake on a stale address is harmless. */
+	srcu_futex_wake(&m->done, 1);
+}
+
+/*
+ * Wait until every callback queued before now has been invoked.  The
+ * marker goes behind the last one, in the same segment, so it waits for
+ * no grace period of its own; with no callback queued or running there is
+ * nothing to wait for.
+ */
+SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
+{
+	struct srcu_work *cur = srcu_current_work();
+	struct srcu_barrier_marker m = { .done = 0 };
+	struct rcu_head *old;
+	bool kick = false;
+
+	if (cur && cur->pool == SRCU_WQ_CB)
+		srcu_die("srcu_barrier() from an SRCU callback would deadlock");
+	tiny_lock(ssp);
+	if (!ssp->srcu_cb_head && !ssp->srcu_cb_invoking) {
+		tiny_unlock(ssp);	/* Acquired: the last callback's effects are ours. */
+		return;
+	}
+	m.head.func = srcu_barrier_cb;
+	old = srcu_cb_enqueue(ssp, &m.head);
+	if (!old || old == ssp->srcu_cb_done) {
+		ssp->srcu_cb_done = &m.head;	/* Only waits for the invoker. */
+		kick = true;
+	} else if (old == ssp->srcu_cb_gp) {
+		ssp->srcu_cb_gp = &m.head;	/* Ends with the running GP. */
+	}					/* Else the GP asked for old covers it. */
+	WRITE_ONCE(ssp->srcu_n_cbs_queued, ssp->srcu_n_cbs_queued + 1);
+	tiny_unlock(ssp);
+	if (kick)
+		srcu_queue_work(&ssp->srcu_cb_work);
+	while (!__atomic_load_n(&m.done, __ATOMIC_ACQUIRE))
+		srcu_futex_wait(&m.done, 0);
+}
+
+/* Set-up and clean-up. */
+
+static int srcu_init_common(struct srcu_tiny_struct *ssp)
+{
+	static const struct srcu_tiny_struct initial = SRCU_TINY_STRUCT_INITIALIZER(0);
+
+	if (!ssp)
+		return -EINVAL;
+	*ssp = initial;
+	return 0;
+}
+
+SRCU_EXPORT int SRCU_API(init)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_init_common(ssp);
+}
+
+SRCU_EXPORT int SRCU_API(init_fast)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_init_common(ssp);
+}
+
+SRCU_EXPORT int SRCU_API(init_fast_updown)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_init_common(ssp);
+}
+
+/* Readers inside, a GP running or asked for, callbacks queued or running? */
+static bool srcu_busy(struct srcu_tiny_struct *ssp)
+{
+	bool busy;
+
+	tiny_lock(ssp);
+	busy = __atomic_load_n(&ssp->srcu_lock_nesting[0].srcu_nesting, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&ssp->srcu_lock_nesting[1].srcu_nesting, __ATOMIC_ACQUIRE) ||
+	       (ssp->srcu_idx & 0x1) || ULONG_CMP_LT(ssp->srcu_idx, ssp->srcu_idx_max) ||
+	       ssp->srcu_cb_head || ssp->srcu_cb_invoking;
+	tiny_unlock(ssp);
+	return busy;
+}
+
+/*
+ * Tiny allocates nothing, so clean-up only checks that nothing is going
+ * on (where the kernel would WARN, we say -EBUSY and change nothing), and
+ * waits for the pool to let go of the work items.  A reader must have
+ * returned from its unlock before clean-up is called: one still inside
+ * srcu_read_unlock() may re-queue the driver.
+ */
+SRCU_EXPORT int SRCU_API(cleanup)(struct srcu_tiny_struct *ssp)
+{
+	if (!ssp)
+		return -EINVAL;
+	if (srcu_busy(ssp))
+		return -EBUSY;
+	srcu_flush_work(&ssp->srcu_work);
+	srcu_flush_work(&ssp->srcu_cb_work);
+	return srcu_busy(ssp) ? -EBUSY : 0;
+}
+
+/* Readers. */
+
+SRCU_EXPORT void SRCU_API(bad_unlock)(struct srcu_tiny_struct *ssp, long idx,
+				      const char *func)
+{
+	srcu_die("%s: bad index %ld (srcu_struct %p)", func, idx, (void *)ssp);
+}
+
+/* Out-of-line readers: the exported twins of the inline fast paths. */
+
+SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_tiny_read_lock_inl(ssp);
+}
+
+SRCU_EXPORT void SRCU_API(read_unlock)(struct srcu_tiny_struct *ssp, int idx)
+{
+	srcu_tiny_read_unlock_inl(ssp, idx);
+}
+
+SRCU_EXPORT int SRCU_API(read_lock_nmisafe)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_tiny_read_lock_nmisafe_inl(ssp);
+}
+
+SRCU_EXPORT void SRCU_API(read_unlock_nmisafe)(struct srcu_tiny_struct *ssp, int idx)
+{
+	srcu_tiny_read_unlock_nmisafe_inl(ssp, idx);
+}
+
+SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(read_lock_fast)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_tiny_read_lock_fast_inl(ssp);
+}
+
+SRCU_EXPORT void SRCU_API(read_unlock_fast)(struct srcu_tiny_struct *ssp,
+					    struct srcu_tiny_ctr *scp)
+{
+	srcu_tiny_read_unlock_fast_inl(ssp, scp);
+}
+
+SRCU_EXPORT int SRCU_API(down_read)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_tiny_down_read_inl(ssp);
+}
+
+SRCU_EXPORT void SRCU_API(up_read)(struct srcu_tiny_struct *ssp, int idx)
+{
+	srcu_tiny_up_read_inl(ssp, idx);
+}
+
+SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(down_read_fast)(struct srcu_tiny_struct *ssp)
+{
+	return srcu_tiny_down_read_fast_inl(ssp);
+}
+
+SRCU_EXPORT void SRCU_API(up_read_fast)(struct srcu_tiny_struct *ssp,
+					struct srcu_tiny_ctr *scp)
+{
+	srcu_tiny_up_read_fast_inl(ssp, scp);
+}
+
+/* Without lockdep there is no way to know; the kernel answers 1 then too. */
+SRCU_EXPORT int SRCU_API(read_lock_held)(const struct srcu_tiny_struct *ssp)
+{
+	return 1;
+}
+
+/* Statistics. */
+
+SRCU_EXPORT int SRCU_API(get_stats)(struct srcu_tiny_struct *ssp, struct srcu_stats *st)
+{
+	int i;
+
+	if (!ssp || !st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->flavour = "tiny";
+	st->gp_seq = READ_ONCE(ssp->srcu_idx);
+	st->gp_seq_needed = READ_ONCE(ssp->srcu_idx_max);
+	st->gp_seq_needed_exp = st->gp_seq_needed;	/* Every GP is both. */
+	st->size_state_name = "tiny";
+	st->nr_cpus = 1;
+	st->gp_normal = READ_ONCE(ssp->srcu_n_gp);
+	st->cbs_queued = READ_ONCE(ssp->srcu_n_cbs_queued);
+	st->cbs_invoked = READ_ONCE(ssp->srcu_n_cbs_invoked);
+	for (i = 0; i < 2; i++)
+		st->readers[i] = READ_ONCE(ssp->srcu_lock_nesting[i].srcu_nesting);
+	st->reader_flavours = READ_ONCE(ssp->srcu_reader_flavor);
+	return 0;
+}
+
+SRCU_EXPORT void SRCU_API(stats_print)(struct srcu_tiny_struct *ssp, FILE *out,
+				       const char *tag)
+{
+	struct srcu_stats st;
+
+	if (SRCU_API(get_stats)(ssp, &st))
+		return;
+	srcu_stats_write(&st, out ? out : stderr, tag ? tag : "srcu");
+}
