@@ -1,0 +1,89 @@
+/*
+ * test_util.h: small helpers shared by the unit tests: clocks, sleeps,
+ * flags handed between threads, bounded waits, threads that must start.
+ * Header-only; include after <cmocka.h>.
+ *
+ * Assertions stay on the test's main thread: helper threads record what
+ * they saw in plain structs (through the flag helpers here) and the main
+ * thread checks after joining them.
+ */
+#ifndef SRCU_TEST_UTIL_H
+#define SRCU_TEST_UTIL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Generous bound on any wait that should end quickly: a hang is a failure. */
+#define TEST_DEADLINE_NS	(5ULL * 1000 * 1000 * 1000)
+
+static inline uint64_t test_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static inline void test_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+/* Flags and counters handed between threads. */
+static inline void test_set(int *flag, int v)
+{
+	__atomic_store_n(flag, v, __ATOMIC_SEQ_CST);
+}
+
+static inline int test_get(const int *flag)
+{
+	return __atomic_load_n(flag, __ATOMIC_SEQ_CST);
+}
+
+static inline int test_inc(int *ctr)
+{
+	return __atomic_add_fetch(ctr, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void test_set_u64(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_SEQ_CST);
+}
+
+static inline uint64_t test_get_u64(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_SEQ_CST);
+}
+
+/* Wait until *flag >= v, for at most TEST_DEADLINE_NS; false on timeout. */
+static inline bool test_wait_for(const int *flag, int v)
+{
+	uint64_t end = test_now_ns() + TEST_DEADLINE_NS;
+
+	while (test_get(flag) < v) {
+		if (test_now_ns() > end)
+			return false;
+		test_sleep_ms(1);
+	}
+	return true;
+}
+
+static inline pthread_t test_thread_start(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, fn, arg), 0);
+	return t;
+}
+
+static inline void test_thread_join(pthread_t t)
+{
+	assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+#endif /* SRCU_TEST_UTIL_H */
