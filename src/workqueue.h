@@ -55,7 +55,11 @@ bool srcu_queue_delayed_work(struct srcu_work *w, unsigned long delay);
  */
 bool srcu_mod_delayed_work(struct srcu_work *w, unsigned long delay);
 
-/* Wait until w is neither pending nor running (it may be re-queued later). */
+/*
+ * Wait until w is neither pending nor running (it may be re-queued later).
+ * A pending timer fires at once (the kernel's flush_delayed_work()).  From
+ * the worker running w itself it would deadlock: the library dies instead.
+ */
 void srcu_flush_work(struct srcu_work *w);
 
 /* Is w pending or running? */
