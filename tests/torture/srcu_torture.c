@@ -132,6 +132,7 @@ static struct {
 	double stall_timeout;		/* seconds an update may take */
 	unsigned int gp_ops;		/* bitmask of enum gp_op */
 	int writer_delay_us;		/* mean pause after a writer update */
+	bool preempt;			/* signal readers, see reader_signal() */
 } opt = {
 	.duration = 5,
 	.nr_readers = -1,
@@ -141,6 +142,7 @@ static struct {
 	.stall_timeout = 30,
 	.gp_ops = (1u << OP_NR) - 1,
 	.writer_delay_us = 200,
+	.preempt = true,
 };
 
 /*
@@ -521,7 +523,10 @@ struct reader {
 	unsigned long nested;
 	unsigned long slept;
 	unsigned long handed;			/* sections handed to the releaser */
+	/* Written by this reader's signal handler only. */
+	uint64_t sig_rng;
 	unsigned long sig_pipe[PIPE_LEN + 1];	/* sections in signal handlers */
+	unsigned long preempted;		/* handler sleeps */
 } __attribute__((aligned(128)));
 
 /* One read-side critical section in progress. */
@@ -734,7 +739,14 @@ static void *releaser_thread(void *arg)
 	return NULL;
 }
 
-/* nmisafe readers also run in signal handlers, nesting in the interrupted one. */
+/*
+ * Signals to readers.  A handler that sleeps preempts the reader at an
+ * arbitrary instruction, as the kernel's scheduler does for rcutorture:
+ * between loading srcu_idx and counting itself, say, where a reader is a
+ * straggler that only the first scan of a grace period waits for.  In
+ * nmisafe sub-runs the handler also runs a reader of its own, nested in
+ * whatever the interrupted reader was doing.
+ */
 static __thread struct reader *self_reader;
 static int signals_live;
 
@@ -750,11 +762,19 @@ static void reader_signal(int sig)
 	if (!rd || !READ_ONCE(signals_live))
 		return;
 	in_signal = 1;
-	idx = srcu_read_lock_nmisafe(ssp);
-	p = read_current(&gen);
-	pipe = elem_check_age(p, gen);
-	srcu_read_unlock_nmisafe(ssp, idx);
-	OWNER_INC(rd->sig_pipe[pipe]);	/* only this handler writes sig_pipe */
+	if (rnd_below(&rd->sig_rng, 2)) {
+		sleep_ns(50000 + 1000 * rnd_below(&rd->sig_rng, 950));
+		OWNER_INC(rd->preempted);
+	}
+	if (cur_flavour == RF_NMISAFE) {
+		idx = srcu_read_lock_nmisafe(ssp);
+		p = read_current(&gen);
+		if (!rnd_below(&rd->sig_rng, 8))
+			sleep_ns(1000 * (50 + rnd_below(&rd->sig_rng, 200)));
+		pipe = elem_check_age(p, gen);
+		srcu_read_unlock_nmisafe(ssp, idx);
+		OWNER_INC(rd->sig_pipe[pipe]);
+	}
 	in_signal = 0;
 	errno = saved_errno;
 }
@@ -820,7 +840,7 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-/* In nmisafe sub-runs, interrupt readers with read-side sections. */
+/* Interrupt random readers now and then (see reader_signal()). */
 static void *signaller_thread(void *arg)
 {
 	uint64_t rng = rnd_seed(7777);
@@ -1069,6 +1089,7 @@ static void reader_sum(struct reader *sum)
 		sum->nested += READ_ONCE(rd->nested);
 		sum->slept += READ_ONCE(rd->slept);
 		sum->handed += READ_ONCE(rd->handed);
+		sum->preempted += READ_ONCE(rd->preempted);
 	}
 }
 
@@ -1267,6 +1288,7 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 		readers[i].id = i;
 		readers[i].vcpu = -1;
 		readers[i].rng = rnd_seed(1000 * (unsigned long)k + (unsigned long)i + 1);
+		readers[i].sig_rng = rnd_seed(1000 * (unsigned long)k + (unsigned long)i + 300);
 	}
 	for (int i = 0; i < nr_updaters_all; i++) {
 		updaters[i].rng = rnd_seed(1000 * (unsigned long)k + 500 + (unsigned long)i);
@@ -1274,7 +1296,7 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 		WRITE_ONCE(updaters[i].stall_told, false);
 	}
 
-	if (f == RF_NMISAFE)
+	if (opt.preempt)
 		WRITE_ONCE(signals_live, 1);
 	for (int i = 0; i < nr_readers; i++)
 		start_thread(&readers[i].tid, reader_thread, &readers[i]);
@@ -1283,7 +1305,7 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 	start_thread(&updaters[0].tid, writer_thread, &updaters[0]);
 	for (int i = 1; i < nr_updaters_all; i++)
 		start_thread(&updaters[i].tid, updater_thread, &updaters[i]);
-	if (f == RF_NMISAFE)
+	if (opt.preempt)
 		start_thread(&signaller, signaller_thread, NULL);
 
 	end = now_ns() + (uint64_t)(secs * 1e9);
@@ -1299,7 +1321,7 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 
 	/* Stop: signals first (they target readers), then readers, then updates. */
 	WRITE_ONCE(stop_readers, 1);
-	if (f == RF_NMISAFE)
+	if (opt.preempt)
 		join_thread(signaller);
 	for (int i = 0; i < nr_readers; i++)
 		join_thread(readers[i].tid);
@@ -1365,6 +1387,7 @@ static void usage(FILE *out)
 		"  --writer-delay US     mean pause after a writer's call_srcu (200)\n"
 		"  --stat-interval S     seconds between statistics on stderr (1)\n"
 		"  --stall-timeout S     an update longer than this is an error (30)\n"
+		"  --no-preempt          no signals that stall readers at random points\n"
 		"  --broken=NAME         break something on purpose; the run must fail:\n",
 		TORTURE_FLAVOUR);
 	for (size_t i = 0; i < sizeof(broken_modes) / sizeof(broken_modes[0]); i++)
@@ -1444,7 +1467,7 @@ static void parse_param(const char *s)
 enum {
 	O_DURATION = 256, O_SEED, O_READERS, O_UPDATERS, O_RFLAVOUR, O_SUBRUNS,
 	O_SHUFFLE, O_HZ, O_PROMOTE, O_BIG, O_NR_CPUS, O_PARAM, O_GP_OPS,
-	O_WRITER_DELAY, O_STAT_INTERVAL, O_STALL, O_BROKEN, O_HELP,
+	O_WRITER_DELAY, O_STAT_INTERVAL, O_STALL, O_BROKEN, O_NO_PREEMPT, O_HELP,
 };
 
 static const struct option long_options[] = {
@@ -1465,6 +1488,7 @@ static const struct option long_options[] = {
 	{ "stat-interval", required_argument, NULL, O_STAT_INTERVAL },
 	{ "stall-timeout", required_argument, NULL, O_STALL },
 	{ "broken", required_argument, NULL, O_BROKEN },
+	{ "no-preempt", no_argument, NULL, O_NO_PREEMPT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1538,6 +1562,9 @@ static void parse_options(int argc, char **argv)
 					broken = &broken_modes[i];
 			if (!broken)
 				die("unknown --broken mode '%s' (see --help)", optarg);
+			break;
+		case O_NO_PREEMPT:
+			opt.preempt = false;
 			break;
 		case 'h':
 		case O_HELP:
@@ -1640,9 +1667,10 @@ int main(int argc, char **argv)
 	cbs_i = READ_ONCE(st_cbs_invoked);
 
 	printf("srcu-torture: reader sections: %lu checked (%lu nested, %lu slept, "
-	       "%lu ended by another thread, %lu in signal handlers)\n",
+	       "%lu ended by another thread, %lu in signal handlers); readers "
+	       "preempted by signals %lu times\n",
 	       sum.sections + sig_sections(&sum), sum.nested, sum.slept, sum.handed,
-	       sig_sections(&sum));
+	       sig_sections(&sum), sum.preempted);
 	printf("srcu-torture: Reader Pipe: ");
 	for (int j = 0; j <= PIPE_LEN; j++)
 		printf(" %lu", sum.pipe[j]);
