@@ -66,18 +66,33 @@ static void cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
+/* Other work on the machine skews every timing: say how much there was. */
+static void load_average(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double l1, l5, l15;
+
+	snprintf(buf, len, "unknown");
+	if (f && fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
+		snprintf(buf, len, "%.2f %.2f %.2f (at start)", l1, l5, l15);
+	if (f)
+		fclose(f);
+}
+
 int bench_machine_info(struct bench_kv *kv, int max)
 {
 	struct utsname u;
-	char model[160];
+	char model[160], load[64];
 	int n = 0;
 
 	cpu_model(model, sizeof(model));
+	load_average(load, sizeof(load));
 	n = kv_add(kv, n, max, "nproc", "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	n = kv_add(kv, n, max, "cpu", "%s", model);
 	if (!uname(&u))
 		n = kv_add(kv, n, max, "kernel", "%s %s %s", u.sysname, u.release,
 			   u.machine);
+	n = kv_add(kv, n, max, "loadavg", "%s", load);
 	n = kv_add(kv, n, max, "libsrcu", "%s", SRCU_BENCH_VERSION);
 	n = kv_add(kv, n, max, "liburcu", "%s", SRCU_BENCH_URCU_VERSION);
 	n = kv_add(kv, n, max, "flavours", "tree%s urcu-memb",
