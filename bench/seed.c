@@ -67,7 +67,7 @@ struct seed_reader {
 struct seed_result {
 	struct bench_summary lat;	/* per-update latency, us */
 	double boot_ms;
-	struct srcu_stats delta;	/* gp_normal, gp_expedited, promotions */
+	struct srcu_stats delta;	/* gp_normal, gp_expedited, promotions, transfers */
 	unsigned long reads, violations;
 };
 
@@ -212,6 +212,7 @@ static void seed_boot(const struct bench_flavour *fl, enum seed_row row,
 	res->delta.gp_normal = after.gp_normal - before.gp_normal;
 	res->delta.gp_expedited = after.gp_expedited - before.gp_expedited;
 	res->delta.promotions = after.promotions - before.promotions;
+	res->delta.transfers = after.transfers - before.transfers;
 	bench_samples_free(&lat);
 }
 
@@ -228,6 +229,7 @@ static const struct bench_col seed_cols[] = {
 	{ "gp_norm", BENCH_COL_INT, 0, "normal grace periods completed during the boot" },
 	{ "gp_exp", BENCH_COL_INT, 0, "expedited grace periods completed during the boot" },
 	{ "promo", BENCH_COL_INT, 0, "sleeping normal GPs woken by an expedited request" },
+	{ "xfer", BENCH_COL_INT, 0, "normal GPs that slept out their delay with an expedited request waiting" },
 	{ "reads", BENCH_COL_INT, 0, "reader critical sections completed during the boot" },
 	{ "uaf", BENCH_COL_INT, 0, "readers that saw a freed bus: must be 0" },
 };
@@ -281,6 +283,7 @@ void bench_seed(void)
 							(long)res.delta.gp_normal,
 							(long)res.delta.gp_expedited,
 							(long)res.delta.promotions,
+							(long)res.delta.transfers,
 							(long)res.reads,
 							(long)res.violations);
 				}
