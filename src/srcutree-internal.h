@@ -62,6 +62,7 @@ struct srcu_data {
 	unsigned long srcu_gp_seq_needed;	/* furthest GP this CPU asked for */
 	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP asked for */
 	bool srcu_cblist_invoking;		/* a worker is invoking our callbacks */
+	long srcu_cbs_in_flight;		/* of that batch, callbacks not yet run */
 	struct srcu_work work;			/* invokes callbacks (CB pool) */
 	struct rcu_head srcu_barrier_head;	/* srcu_barrier()'s callback */
 	struct srcu_node *mynode;		/* leaf srcu_node, once big */

@@ -51,6 +51,7 @@ static pthread_mutex_t srcu_static_init_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void process_srcu(struct srcu_work *work);
 static void srcu_invoke_callbacks(struct srcu_work *work);
+static void srcu_barrier_cb(struct rcu_head *rhp);
 
 /* Locks. */
 
@@ -768,7 +769,7 @@ static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
 		srcu_flip(ssp);
 		srcu_lock(&sup->lock);
 		srcu_seq_set_state(&sup->srcu_gp_seq, SRCU_STATE_SCAN2);
-		sup->srcu_n_exp_nodelay = 0;
+		WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
 		srcu_unlock(&sup->lock);
 	}
 
@@ -778,7 +779,7 @@ static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
 		srcu_unlock(&sup->srcu_gp_mutex);
 		return SRCU_STEP_READERS;
 	}
-	sup->srcu_n_exp_nodelay = 0;
+	WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
 	return srcu_gp_end(ssp) ? SRCU_STEP_STARTED : SRCU_STEP_ENDED;
 }
 
@@ -1073,11 +1074,24 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	sdp->srcu_cblist_invoking = true;
 	srcu_segcblist_extract_done(&sdp->srcu_cblist, &ready);
 	len = ready.len;
+	__atomic_store_n(&sdp->srcu_cbs_in_flight, len, __ATOMIC_RELAXED);
 	srcu_unlock(&sdp->lock);
 
 	while ((rhp = srcu_cblist_dequeue(&ready)) != NULL) {
-		rhp->func(rhp);
+		bool ours = rhp->func == srcu_barrier_cb;
+
 		__atomic_fetch_add(&sup->n_cbs_invoked, 1, __ATOMIC_RELAXED);
+		/*
+		 * Release: a callback is over before cleanup can see the count
+		 * drop.  srcu_barrier()'s own callback, which cannot block,
+		 * drops it first: it wakes the barrier's caller, who may call
+		 * cleanup_srcu_struct() at once.
+		 */
+		if (ours)
+			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
+		rhp->func(rhp);
+		if (!ours)
+			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
 	}
 
 	srcu_lock(&sdp->lock);
@@ -1333,10 +1347,21 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 	srcu_unlock(&sup->lock);
 	if (busy || srcu_readers_active(ssp, NULL))
 		return -EBUSY;
+	/* Callbacks queued, or still to run in a batch being invoked: busy. */
+	for (cpu = 0; cpu < ssp->srcu_nr_cpus && !busy; cpu++) {
+		struct srcu_data *sdp = &sup->sda[cpu];
+
+		srcu_lock(&sdp->lock);
+		busy = !srcu_segcblist_empty(&sdp->srcu_cblist) ||
+		       __atomic_load_n(&sdp->srcu_cbs_in_flight, __ATOMIC_ACQUIRE);
+		srcu_unlock(&sdp->lock);
+	}
+	if (busy)
+		return -EBUSY;
 	/*
-	 * Let workers still on their way through finish: an invoker that has
-	 * just run srcu_barrier()'s callback still holds its batch's length
-	 * and invoking flag for a moment.
+	 * No callback is left to run, but a worker may still be on its way
+	 * out (an invoker that has just run srcu_barrier()'s callback still
+	 * holds its batch's bookkeeping for a moment): let them finish.
 	 */
 	srcu_flush_work(&sup->work);
 	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)

@@ -110,7 +110,7 @@ struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp);
 void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 				  unsigned int flavor);
 void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
-			  const char *func);
+			  const char *func) __attribute__((noreturn));
 
 /*
  * The CPU this thread runs on, from glibc's registered rseq area (one TLS
