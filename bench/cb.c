@@ -136,9 +136,9 @@ static const struct bench_col lat_cols[] = {
 	{ "flavour", BENCH_COL_STR, 0, NULL },
 	{ "op", BENCH_COL_STR, 0, NULL },
 	{ "hz", BENCH_COL_INT, 0, NULL },
-	{ "med_us", BENCH_COL_REAL, 1, "median time from queueing to invocation (us)" },
-	{ "p99_us", BENCH_COL_REAL, 1, "99th percentile (us)" },
-	{ "mean_us", BENCH_COL_REAL, 1, "mean (us)" },
+	{ "med_us", BENCH_COL_REAL, 2, "median time from queueing to invocation (us)" },
+	{ "p99_us", BENCH_COL_REAL, 2, "99th percentile (us)" },
+	{ "mean_us", BENCH_COL_REAL, 2, "mean (us)" },
 	{ "x_urcu", BENCH_COL_REAL, 2, "med_us / liburcu call_rcu()'s med_us, same run" },
 };
 

@@ -95,6 +95,7 @@ plot_bars() { # data file, png, title, ylabel
 		set title "$3"
 		set ylabel "$4"
 		set logscale y
+		set yrange [0.01:*]
 		set datafile missing "?"
 		set style data histograms
 		set style histogram clustered gap 1
