@@ -1105,13 +1105,20 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 
 /* Waiting for grace periods. */
 
+/* Promotion off, and process_srcu() asleep on its timer: leave it be. */
+static bool srcu_gp_kept_asleep(struct srcu_tree_usage *sup)
+{
+	return READ_ONCE(sup->srcu_gp_sleeping) &&
+	       !srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT);
+}
+
 /*
  * Drive the state machine from this thread until grace period s is done,
  * as long as that is what a worker would do now anyway: an expedited GP
  * runs with no delay.  Gives up (returns false) when readers remain after
- * the expedited spins, when another thread is driving, or when a normal
- * grace period sleeps on its timer and promotion is off (the kernel's
- * behaviour: the expedited request waits for it).
+ * the expedited spins, or when a normal grace period sleeps on its timer
+ * and promotion is off (the kernel's behaviour: the expedited request
+ * waits for it).
  */
 static bool srcu_drive_expedited(struct srcu_tree_struct *ssp, unsigned long s)
 {
@@ -1120,12 +1127,20 @@ static bool srcu_drive_expedited(struct srcu_tree_struct *ssp, unsigned long s)
 	bool drove = false;
 
 	while (!srcu_seq_done(&sup->srcu_gp_seq, s)) {
-		/* Kernel mode: a normal GP asleep on its timer keeps its delay. */
-		if (READ_ONCE(sup->srcu_gp_sleeping))
+		/*
+		 * Kernel mode: a normal GP asleep on its timer keeps its delay.
+		 * Otherwise whoever holds srcu_gp_mutex is driving right now (it
+		 * never sleeps on a timer holding it): wait for the step to end
+		 * and carry on from there, rather than sleep until a worker has
+		 * driven our GP too and wakes us.
+		 */
+		if (srcu_gp_kept_asleep(sup))
 			return false;
-		/* Someone else drives; they hand over to a worker when they stop. */
-		if (!srcu_trylock(&sup->srcu_gp_mutex))
-			return false;
+		srcu_lock(&sup->srcu_gp_mutex);
+		if (srcu_gp_kept_asleep(sup)) {
+			srcu_unlock(&sup->srcu_gp_mutex);
+			break;
+		}
 		drove = true;
 		step = srcu_advance_state_locked(ssp);
 		if (step == SRCU_STEP_READERS || step == SRCU_STEP_IDLE)
