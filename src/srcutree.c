@@ -55,6 +55,28 @@ static void srcu_barrier_cb(struct rcu_head *rhp);
 
 /* Locks. */
 
+/*
+ * Every update-side lock is held for a short section (the scans hold
+ * srcu_gp_mutex longest, a few microseconds), and the usual contender is
+ * a worker just woken by the holder: spin a little before sleeping
+ * rather than pay two futex calls for each hand-over.
+ */
+static pthread_mutexattr_t srcu_mutexattr;
+static pthread_once_t srcu_mutexattr_once = PTHREAD_ONCE_INIT;
+
+static void srcu_mutexattr_init(void)
+{
+	srcu_check_pthread(pthread_mutexattr_init(&srcu_mutexattr));
+	srcu_check_pthread(pthread_mutexattr_settype(&srcu_mutexattr,
+						     PTHREAD_MUTEX_ADAPTIVE_NP));
+}
+
+static void srcu_mutex_init(pthread_mutex_t *m)
+{
+	srcu_check_pthread(pthread_once(&srcu_mutexattr_once, srcu_mutexattr_init));
+	srcu_check_pthread(pthread_mutex_init(m, &srcu_mutexattr));
+}
+
 static void srcu_lock(pthread_mutex_t *m)
 {
 	srcu_check_pthread(pthread_mutex_lock(m));
@@ -96,7 +118,7 @@ static void init_srcu_data(struct srcu_tree_struct *ssp, struct srcu_tree_usage 
 	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++) {
 		struct srcu_data *sdp = &sup->sda[cpu];
 
-		srcu_check_pthread(pthread_mutex_init(&sdp->lock, NULL));
+		srcu_mutex_init(&sdp->lock);
 		srcu_segcblist_init(&sdp->srcu_cblist);
 		sdp->srcu_gp_seq_needed = sup->srcu_gp_seq;
 		sdp->srcu_gp_seq_needed_exp = sup->srcu_gp_seq;
@@ -141,7 +163,7 @@ static bool init_srcu_struct_nodes(struct srcu_tree_struct *ssp)
 	for (level = 0; level < sup->num_levels; level++) {
 		for (i = 0; i < per_level[level]; i++) {
 			snp = sup->level[level] + i;
-			srcu_check_pthread(pthread_mutex_init(&snp->lock, NULL));
+			srcu_mutex_init(&snp->lock);
 			for (int j = 0; j < 4; j++) {
 				snp->srcu_have_cbs[j] = SRCU_SNP_INIT_SEQ;
 				snp->srcu_data_have_cbs[j] = 0;
@@ -208,10 +230,10 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 	ssp->srcu_idx = 0;
 	ssp->srcu_reader_flavor = flavor;
 	ssp->srcu_init_flavor = flavor;
-	srcu_check_pthread(pthread_mutex_init(&sup->lock, NULL));
-	srcu_check_pthread(pthread_mutex_init(&sup->srcu_gp_mutex, NULL));
-	srcu_check_pthread(pthread_mutex_init(&sup->srcu_cb_mutex, NULL));
-	srcu_check_pthread(pthread_mutex_init(&sup->srcu_barrier_mutex, NULL));
+	srcu_mutex_init(&sup->lock);
+	srcu_mutex_init(&sup->srcu_gp_mutex);
+	srcu_mutex_init(&sup->srcu_cb_mutex);
+	srcu_mutex_init(&sup->srcu_barrier_mutex);
 	sup->srcu_size_state = SRCU_SIZE_SMALL;
 	sup->srcu_gp_seq = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_gp_seq_needed = SRCU_GP_SEQ_INITIAL_VAL;
