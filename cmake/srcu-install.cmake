@@ -81,6 +81,9 @@ foreach(flavour tree tiny)
     set(SRCU_PC_CFLAGS "")
     set(SRCU_PC_DESCRIPTION "Tree SRCU: scalable readers")
   endif()
+  if(SRCU_DEBUG)
+    string(APPEND SRCU_PC_CFLAGS " -DSRCU_DEBUG=1")
+  endif()
   configure_file(${CMAKE_CURRENT_LIST_DIR}/srcu.pc.in
                  ${PROJECT_BINARY_DIR}/pkgconfig/srcu-${flavour}.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/srcu-${flavour}.pc

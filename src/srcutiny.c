@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include <srcu/tiny.h>
+#include "debug.h"
 #include "internal.h"
 #include "stats.h"
 #include "workqueue.h"
@@ -300,6 +301,7 @@ static void srcu_call(struct srcu_tiny_struct *ssp, struct rcu_head *rhp,
 
 	if (!ssp || !rhp || !func)
 		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
+	srcu_debug_check_live(ssp, "call_srcu()");
 	rhp->func = func;
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
@@ -330,6 +332,7 @@ SRCU_EXPORT unsigned long SRCU_API(get_state_synchronize)(struct srcu_tiny_struc
 {
 	unsigned long cookie;
 
+	srcu_debug_check_live(ssp, "get_state_synchronize_srcu()");
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
 	cookie = srcu_cookie_locked(ssp);
@@ -342,6 +345,7 @@ SRCU_EXPORT unsigned long SRCU_API(start_poll_synchronize)(struct srcu_tiny_stru
 	unsigned long cookie;
 	bool kick;
 
+	srcu_debug_check_live(ssp, "start_poll_synchronize_srcu()");
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
 	cookie = srcu_cookie_locked(ssp);
@@ -378,6 +382,8 @@ SRCU_EXPORT void SRCU_API(synchronize)(struct srcu_tiny_struct *ssp)
 	struct srcu_work *cur = srcu_current_work();
 	unsigned long cookie;
 
+	srcu_debug_check_live(ssp, "synchronize_srcu()");
+	srcu_debug_not_reader(ssp, "synchronize_srcu");
 	if (cur && cur->pool == SRCU_WQ_GP)
 		srcu_die("synchronize_srcu() from the grace-period worker would deadlock");
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
@@ -394,6 +400,8 @@ SRCU_EXPORT void SRCU_API(synchronize)(struct srcu_tiny_struct *ssp)
 /* Tiny has no expedited grace periods: the same as synchronize_srcu(). */
 SRCU_EXPORT void SRCU_API(synchronize_expedited)(struct srcu_tiny_struct *ssp)
 {
+	srcu_debug_check_live(ssp, "synchronize_srcu_expedited()");
+	srcu_debug_not_reader(ssp, "synchronize_srcu_expedited");
 	SRCU_API(synchronize)(ssp);
 }
 
@@ -432,6 +440,8 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	struct rcu_head *old;
 	bool kick = false;
 
+	srcu_debug_check_live(ssp, "srcu_barrier()");
+	srcu_debug_not_reader(ssp, "srcu_barrier");
 	if (cur && cur->pool == SRCU_WQ_CB)
 		srcu_die("srcu_barrier() from an SRCU callback would deadlock");
 	tiny_lock(ssp);
@@ -507,11 +517,15 @@ SRCU_EXPORT int SRCU_API(cleanup)(struct srcu_tiny_struct *ssp)
 {
 	if (!ssp)
 		return -EINVAL;
+	srcu_debug_check_live(ssp, "cleanup_srcu_struct()");
 	if (srcu_busy(ssp))
 		return -EBUSY;
 	srcu_flush_work(&ssp->srcu_work);
 	srcu_flush_work(&ssp->srcu_cb_work);
-	return srcu_busy(ssp) ? -EBUSY : 0;
+	if (srcu_busy(ssp))
+		return -EBUSY;
+	srcu_debug_mark_cleaned(ssp);
+	return 0;
 }
 
 /* Readers. */
@@ -522,64 +536,100 @@ SRCU_EXPORT void SRCU_API(bad_unlock)(struct srcu_tiny_struct *ssp, long idx,
 	srcu_die("%s: bad index %ld (srcu_struct %p)", func, idx, (void *)ssp);
 }
 
-/* Out-of-line readers: the exported twins of the inline fast paths. */
+/*
+ * Out-of-line readers: the exported twins of the inline fast paths.  In a
+ * debug build they also track the readers each thread holds (debug.h),
+ * checked after the unlock's own cheap index check; down/up readers are
+ * only checked for use after clean-up, since another thread may release
+ * them.
+ */
 
 SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
 {
-	return srcu_tiny_read_lock_inl(ssp);
+	int idx;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock()");
+	idx = srcu_tiny_read_lock_inl(ssp);
+	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
+	return idx;
 }
 
 SRCU_EXPORT void SRCU_API(read_unlock)(struct srcu_tiny_struct *ssp, int idx)
 {
+	srcu_debug_check_live(ssp, "srcu_read_unlock()");
 	srcu_tiny_read_unlock_inl(ssp, idx);
+	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
 }
 
 SRCU_EXPORT int SRCU_API(read_lock_nmisafe)(struct srcu_tiny_struct *ssp)
 {
-	return srcu_tiny_read_lock_nmisafe_inl(ssp);
+	int idx;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_nmisafe()");
+	idx = srcu_tiny_read_lock_nmisafe_inl(ssp);
+	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NMI);
+	return idx;
 }
 
 SRCU_EXPORT void SRCU_API(read_unlock_nmisafe)(struct srcu_tiny_struct *ssp, int idx)
 {
+	srcu_debug_check_live(ssp, "srcu_read_unlock_nmisafe()");
 	srcu_tiny_read_unlock_nmisafe_inl(ssp, idx);
+	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NMI, "srcu_read_unlock_nmisafe");
 }
 
 SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(read_lock_fast)(struct srcu_tiny_struct *ssp)
 {
-	return srcu_tiny_read_lock_fast_inl(ssp);
+	struct srcu_tiny_ctr *scp;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_fast()");
+	scp = srcu_tiny_read_lock_fast_inl(ssp);
+	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST);
+	return scp;
 }
 
 SRCU_EXPORT void SRCU_API(read_unlock_fast)(struct srcu_tiny_struct *ssp,
 					    struct srcu_tiny_ctr *scp)
 {
+	srcu_debug_check_live(ssp, "srcu_read_unlock_fast()");
 	srcu_tiny_read_unlock_fast_inl(ssp, scp);
+	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
 SRCU_EXPORT int SRCU_API(down_read)(struct srcu_tiny_struct *ssp)
 {
+	srcu_debug_check_live(ssp, "srcu_down_read()");
 	return srcu_tiny_down_read_inl(ssp);
 }
 
 SRCU_EXPORT void SRCU_API(up_read)(struct srcu_tiny_struct *ssp, int idx)
 {
+	srcu_debug_check_live(ssp, "srcu_up_read()");
 	srcu_tiny_up_read_inl(ssp, idx);
 }
 
 SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(down_read_fast)(struct srcu_tiny_struct *ssp)
 {
+	srcu_debug_check_live(ssp, "srcu_down_read_fast()");
 	return srcu_tiny_down_read_fast_inl(ssp);
 }
 
 SRCU_EXPORT void SRCU_API(up_read_fast)(struct srcu_tiny_struct *ssp,
 					struct srcu_tiny_ctr *scp)
 {
+	srcu_debug_check_live(ssp, "srcu_up_read_fast()");
 	srcu_tiny_up_read_fast_inl(ssp, scp);
 }
 
-/* Without lockdep there is no way to know; the kernel answers 1 then too. */
+/*
+ * Without lockdep the kernel answers 1, and so do we; a debug build knows
+ * which readers this thread holds (srcu_down_read() ones are not "held",
+ * as in the kernel).
+ */
 SRCU_EXPORT int SRCU_API(read_lock_held)(const struct srcu_tiny_struct *ssp)
 {
-	return 1;
+	srcu_debug_check_live(ssp, "srcu_read_lock_held()");
+	return srcu_debug_held(ssp);
 }
 
 /* Statistics. */

@@ -36,6 +36,7 @@
 
 #include <srcu/tree.h>
 #include "cpu.h"
+#include "debug.h"
 #include "params.h"
 #include "segcblist.h"
 #include "srcutree-internal.h"
@@ -264,6 +265,7 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 
 	smp_store_release(&ssp->srcu_readers, readers);
 	smp_store_release(&ssp->srcu_sup, sup);
+	srcu_debug_register(ssp, sup);
 	return 0;
 }
 
@@ -271,6 +273,7 @@ static int srcu_init_flavored(struct srcu_tree_struct *ssp, unsigned int flavor)
 {
 	if (!ssp)
 		return -EINVAL;
+	srcu_debug_init_check(ssp, (void *const *)&ssp->srcu_sup, "init_srcu_struct()");
 	memset(ssp, 0, sizeof(*ssp));
 	return init_srcu_struct_fields(ssp, flavor);
 }
@@ -302,6 +305,7 @@ static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *s
 
 	if (caa_likely(sup))
 		return sup;
+	srcu_debug_check_live(ssp, "SRCU call");
 	srcu_lock(&srcu_static_init_lock);
 	if (!ssp->srcu_sup && init_srcu_struct_fields(ssp, ssp->srcu_init_flavor))
 		srcu_die("out of memory initialising a DEFINE_SRCU() srcu_struct");
@@ -1053,6 +1057,7 @@ static void __call_srcu(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
 {
 	if (!ssp || !rhp || !func)
 		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
+	srcu_debug_check_live(ssp, "call_srcu()");
 	rhp->func = func;
 	check_init_srcu_struct(ssp);
 	__atomic_fetch_add(&ssp->srcu_sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
@@ -1211,6 +1216,8 @@ static void __synchronize_srcu(struct srcu_tree_struct *ssp, bool do_norm)
 
 SRCU_EXPORT void srcu_tree_synchronize_expedited(struct srcu_tree_struct *ssp)
 {
+	srcu_debug_check_live(ssp, "synchronize_srcu_expedited()");
+	srcu_debug_not_reader(ssp, "synchronize_srcu_expedited");
 	__synchronize_srcu(ssp, false);
 }
 
@@ -1246,6 +1253,8 @@ static bool srcu_might_be_idle(struct srcu_tree_struct *ssp)
 
 SRCU_EXPORT void srcu_tree_synchronize(struct srcu_tree_struct *ssp)
 {
+	srcu_debug_check_live(ssp, "synchronize_srcu()");
+	srcu_debug_not_reader(ssp, "synchronize_srcu");
 	if (srcu_might_be_idle(ssp))
 		srcu_tree_synchronize_expedited(ssp);
 	else
@@ -1327,6 +1336,7 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 
 	struct srcu_work *running = srcu_current_work();
 
+	srcu_debug_not_reader(ssp, "srcu_barrier");
 	/* Its own list is busy invoking us: the barrier could never complete. */
 	if (running && running->pool == SRCU_WQ_CB &&
 	    caa_container_of(running, struct srcu_data, work)->ssp == ssp)
@@ -1374,6 +1384,7 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 
 	if (!ssp)
 		return -EINVAL;
+	srcu_debug_check_live(ssp, "cleanup_srcu_struct()");
 	sup = smp_load_acquire(&ssp->srcu_sup);
 	if (!sup)
 		return 0;	/* Never used (static) or already cleaned up. */
@@ -1417,67 +1428,105 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 	srcu_free_all(ssp, sup, ssp->srcu_readers);
 	ssp->srcu_sup = NULL;
 	ssp->srcu_readers = NULL;
+	srcu_debug_unregister(ssp);
+	srcu_debug_mark_cleaned(ssp);
 	return 0;
 }
 
-/* Out-of-line readers: the exported twins of the inline fast paths. */
+/*
+ * Out-of-line readers: the exported twins of the inline fast paths.  In a
+ * debug build they also track the readers each thread holds (debug.h),
+ * checked after the unlock's own cheap index check; down/up readers are
+ * only checked for use after clean-up, since another thread may release
+ * them.
+ */
 
 SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
 {
-	return srcu_tree_read_lock_inl(ssp);
+	int idx;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock()");
+	idx = srcu_tree_read_lock_inl(ssp);
+	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
+	return idx;
 }
 
 SRCU_EXPORT void srcu_tree_read_unlock(struct srcu_tree_struct *ssp, int idx)
 {
+	srcu_debug_check_live(ssp, "srcu_read_unlock()");
 	srcu_tree_read_unlock_inl(ssp, idx);
+	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
 }
 
 SRCU_EXPORT int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp)
 {
-	return srcu_tree_read_lock_nmisafe_inl(ssp);
+	int idx;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_nmisafe()");
+	idx = srcu_tree_read_lock_nmisafe_inl(ssp);
+	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NMI);
+	return idx;
 }
 
 SRCU_EXPORT void srcu_tree_read_unlock_nmisafe(struct srcu_tree_struct *ssp, int idx)
 {
+	srcu_debug_check_live(ssp, "srcu_read_unlock_nmisafe()");
 	srcu_tree_read_unlock_nmisafe_inl(ssp, idx);
+	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NMI, "srcu_read_unlock_nmisafe");
 }
 
 SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_read_lock_fast(struct srcu_tree_struct *ssp)
 {
-	return srcu_tree_read_lock_fast_inl(ssp);
+	struct srcu_tree_ctr *scp;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_fast()");
+	scp = srcu_tree_read_lock_fast_inl(ssp);
+	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST);
+	return scp;
 }
 
 SRCU_EXPORT void srcu_tree_read_unlock_fast(struct srcu_tree_struct *ssp,
 					    struct srcu_tree_ctr *scp)
 {
+	srcu_debug_check_live(ssp, "srcu_read_unlock_fast()");
 	srcu_tree_read_unlock_fast_inl(ssp, scp);
+	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
 SRCU_EXPORT int srcu_tree_down_read(struct srcu_tree_struct *ssp)
 {
+	srcu_debug_check_live(ssp, "srcu_down_read()");
 	return srcu_tree_down_read_inl(ssp);
 }
 
 SRCU_EXPORT void srcu_tree_up_read(struct srcu_tree_struct *ssp, int idx)
 {
+	srcu_debug_check_live(ssp, "srcu_up_read()");
 	srcu_tree_up_read_inl(ssp, idx);
 }
 
 SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_down_read_fast(struct srcu_tree_struct *ssp)
 {
+	srcu_debug_check_live(ssp, "srcu_down_read_fast()");
 	return srcu_tree_down_read_fast_inl(ssp);
 }
 
 SRCU_EXPORT void srcu_tree_up_read_fast(struct srcu_tree_struct *ssp,
 					struct srcu_tree_ctr *scp)
 {
+	srcu_debug_check_live(ssp, "srcu_up_read_fast()");
 	srcu_tree_up_read_fast_inl(ssp, scp);
 }
 
-/* Without lockdep there is no way to know; the kernel answers 1 then too. */
+/*
+ * Without lockdep the kernel answers 1, and so do we; a debug build knows
+ * which readers this thread holds (srcu_down_read() ones are not "held",
+ * as in the kernel).
+ */
 SRCU_EXPORT int srcu_tree_read_lock_held(const struct srcu_tree_struct *ssp)
 {
-	return 1;
+	srcu_debug_check_live(ssp, "srcu_read_lock_held()");
+	return srcu_debug_held(ssp);
 }
 
 /* Statistics. */

@@ -4,12 +4,14 @@
  * SRCU_FLAVOUR_NAME(x) and SRCU_FLAVOUR_MACRO(x) before including this.
  *
  * Readers map to the inline fast paths unless SRCU_NO_INLINE is defined,
- * in which case they map to the exported out-of-line twins.
+ * in which case they map to the exported out-of-line twins.  So they do
+ * with SRCU_DEBUG, which a debug build of the library adds to its users'
+ * compile flags: only the twins carry the debug checks.
  */
 #ifndef SRCU_MAP_H
 #define SRCU_MAP_H
 
-#ifdef SRCU_NO_INLINE
+#if defined(SRCU_NO_INLINE) || defined(SRCU_DEBUG)
 #define SRCU_READER_NAME(x)		SRCU_FLAVOUR_NAME(x)
 #else
 #define SRCU_READER_NAME(x)		SRCU_FLAVOUR_NAME(x##_inl)

@@ -790,6 +790,12 @@ static void reader_delay(struct reader *rd)
 	}
 }
 
+#ifdef SRCU_DEBUG
+#define HELD_FALSE(down)	(down)
+#else
+#define HELD_FALSE(down)	false
+#endif
+
 static void *reader_thread(void *arg)
 {
 	struct reader *rd = arg;
@@ -814,9 +820,10 @@ static void *reader_thread(void *arg)
 			s.cookie = rnd_below(&rd->rng, 16) ? get_state_synchronize_srcu(ssp)
 							   : start_poll_synchronize_srcu(ssp);
 		}
-		if (!rnd_below(&rd->rng, 16) && !srcu_read_lock_held(ssp))
-			torture_error(E_HELD, "srcu_read_lock_held() false in a %s reader",
-				      rflavour_names[f]);
+		/* With SRCU_DEBUG it is truthful, and down/up readers are not "held". */
+		if (!rnd_below(&rd->rng, 16) && !srcu_read_lock_held(ssp) != HELD_FALSE(down))
+			torture_error(E_HELD, "srcu_read_lock_held() %s in a %s reader",
+				      HELD_FALSE(down) ? "true" : "false", rflavour_names[f]);
 		if (!rnd_below(&rd->rng, 8)) {
 			struct section in;
 			unsigned long gen;

@@ -1,0 +1,245 @@
+/*
+ * debug.c: the SRCU_DEBUG checks of debug.h (lockdep's checks, for SRCU):
+ * the per-thread table of readers held, and Tree's registry of initialised
+ * srcu_structs.  Called by srcutree.c and srcutiny.c; compiled into each
+ * flavour library, empty unless SRCU_DEBUG is defined.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "debug.h"
+
+#ifdef SRCU_DEBUG
+
+#include <srcu/common.h>
+
+/*
+ * The readers this thread holds.  Slots [0, held_nr) are in use; a slot
+ * is free (ssp NULL), a reader (ssp set), or a hole: a reader released
+ * out of order, below others still held (HOLE).
+ *
+ * Nmisafe readers run in signal handlers, which may interrupt this thread
+ * anywhere in here, so every change is made so that a handler, whose own
+ * locks and unlocks are balanced and come in that order, finds the table
+ * consistent and leaves it so:
+ * - push reserves its slot with a CAS on held_nr, then fills it, ssp
+ *   last; a handler meanwhile sees the slot free and works above it;
+ * - pop marks the slot a hole, then trims holes off the top: each one is
+ *   freed before held_nr drops past it (with a CAS), and only holes are
+ *   trimmed, never free slots, so a slot reserved and not yet filled is
+ *   never taken away from its owner.
+ * Accesses are atomic (relaxed) for the compiler's sake; only this thread
+ * touches its table, so no ordering beyond a signal fence is needed.
+ */
+#define HOLE	((const void *)1)
+
+struct held_reader {
+	const void *ssp;	/* srcu_struct, NULL (free) or HOLE */
+	uintptr_t token;	/* index, or counter pointer of a fast reader */
+	unsigned int flavor;	/* SRCU_READ_FLAVOR_* */
+};
+
+static __thread struct held_reader held[SRCU_DEBUG_MAX_HELD];
+static __thread unsigned int held_nr;
+
+static const char *lock_name(unsigned int flavor)
+{
+	switch (flavor) {
+	case SRCU_READ_FLAVOR_NORMAL:
+		return "srcu_read_lock";
+	case SRCU_READ_FLAVOR_NMI:
+		return "srcu_read_lock_nmisafe";
+	case SRCU_READ_FLAVOR_FAST:
+		return "srcu_read_lock_fast";
+	default:
+		return "an SRCU reader";
+	}
+}
+
+void srcu_debug_lock(const void *ssp, uintptr_t token, unsigned int flavor)
+{
+	unsigned int n = __atomic_load_n(&held_nr, __ATOMIC_RELAXED);
+
+	do {
+		if (n >= SRCU_DEBUG_MAX_HELD)
+			srcu_die("%s(): more than %d SRCU readers held by one thread "
+				 "(SRCU_DEBUG's table is full)", lock_name(flavor),
+				 SRCU_DEBUG_MAX_HELD);
+	} while (!__atomic_compare_exchange_n(&held_nr, &n, n + 1, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	held[n].token = token;
+	held[n].flavor = flavor;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* Filled before it is seen. */
+	__atomic_store_n(&held[n].ssp, ssp, __ATOMIC_RELAXED);
+}
+
+/* Free the holes at the top of the table. */
+static void held_trim(void)
+{
+	unsigned int n = __atomic_load_n(&held_nr, __ATOMIC_RELAXED);
+
+	while (n > 0 && __atomic_load_n(&held[n - 1].ssp, __ATOMIC_RELAXED) == HOLE) {
+		__atomic_store_n(&held[n - 1].ssp, NULL, __ATOMIC_RELAXED);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* Free before it drops. */
+		/* On failure a handler trimmed meanwhile: n is reloaded. */
+		if (__atomic_compare_exchange_n(&held_nr, &n, n - 1, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			n--;
+	}
+}
+
+/* The topmost slot holding a reader of ssp (and of flavor/token if not ~0), or -1. */
+static int held_find(const void *ssp, uintptr_t token, unsigned int flavor)
+{
+	int i = (int)__atomic_load_n(&held_nr, __ATOMIC_RELAXED);
+
+	while (--i >= 0) {
+		if (__atomic_load_n(&held[i].ssp, __ATOMIC_RELAXED) != ssp)
+			continue;
+		if ((token == ~(uintptr_t)0 || held[i].token == token) &&
+		    (flavor == ~0u || held[i].flavor == flavor))
+			return i;
+	}
+	return -1;
+}
+
+void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
+		       const char *func)
+{
+	int i = held_find(ssp, token, flavor);
+
+	if (i >= 0) {
+		__atomic_store_n(&held[i].ssp, HOLE, __ATOMIC_RELAXED);
+		held_trim();
+		return;
+	}
+	i = held_find(ssp, token, ~0u);
+	if (i >= 0)
+		srcu_die("%s(): srcu_struct %p: mismatched unlock of a reader entered "
+			 "with %s()", func, ssp, lock_name(held[i].flavor));
+	i = held_find(ssp, ~(uintptr_t)0, flavor);
+	if (i >= 0)
+		srcu_die("%s(): srcu_struct %p: %s %#lx matches no reader this thread "
+			 "holds (it holds %#lx)", func, ssp,
+			 flavor == SRCU_READ_FLAVOR_FAST ? "counter" : "index",
+			 (unsigned long)token, (unsigned long)held[i].token);
+	srcu_die("%s(): srcu_struct %p: unlock without a matching lock in this thread "
+		 "(a reader another thread releases takes srcu_down_read())", func, ssp);
+}
+
+bool srcu_debug_held(const void *ssp)
+{
+	return held_find(ssp, ~(uintptr_t)0, ~0u) >= 0;
+}
+
+void srcu_debug_not_reader(const void *ssp, const char *func)
+{
+	int i = held_find(ssp, ~(uintptr_t)0, ~0u);
+
+	if (i >= 0)
+		srcu_die("%s() inside a %s() reader of the same srcu_struct %p "
+			 "would deadlock", func, lock_name(held[i].flavor), ssp);
+}
+
+/*
+ * Tree's registry: srcu_struct -> update side, for every initialised one,
+ * in an open-addressing hash table (linear probing, tombstones).  Debug
+ * bookkeeping uses malloc() directly, so that fault injection
+ * (srcu_zalloc()) sees the same allocations as in a normal build.
+ */
+#define TOMB	((const void *)1)
+
+struct reg_entry {
+	const void *ssp;	/* NULL: empty; TOMB: removed */
+	const void *sup;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct reg_entry *reg;
+static size_t reg_cap, reg_used;	/* slots; live entries plus tombstones */
+
+static size_t reg_hash(const void *p, size_t cap)
+{
+	return (size_t)(((uintptr_t)p >> 6) * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+}
+
+/* The slot of ssp, or of the empty slot that ends its probe.  Lock held. */
+static struct reg_entry *reg_slot(const void *ssp)
+{
+	size_t i = reg_hash(ssp, reg_cap);
+
+	while (reg[i].ssp && reg[i].ssp != ssp)
+		i = (i + 1) & (reg_cap - 1);
+	return &reg[i];
+}
+
+/* Rehash without the tombstones, into a table a quarter full at most. */
+static void reg_grow(void)
+{
+	struct reg_entry *old = reg;
+	size_t i, live = 0, old_cap = reg_cap;
+
+	for (i = 0; i < old_cap; i++)
+		live += old[i].ssp && old[i].ssp != TOMB;
+	for (reg_cap = 64; reg_cap < 4 * (live + 1); reg_cap *= 2)
+		;
+	reg = calloc(reg_cap, sizeof(*reg));
+	if (!reg)
+		srcu_die("out of memory for SRCU_DEBUG's registry");
+	for (i = 0; i < old_cap; i++)
+		if (old[i].ssp && old[i].ssp != TOMB)
+			*reg_slot(old[i].ssp) = old[i];
+	reg_used = live;
+	free(old);
+}
+
+void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func)
+{
+	struct reg_entry *e;
+	bool twice = false;
+
+	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
+	if (reg) {
+		e = reg_slot(ssp);
+		/*
+		 * Registered, and still pointing at its update side: in use.  A
+		 * different pointer means the memory was reused without a
+		 * clean-up (a leak, LeakSanitizer's to report), not a double init.
+		 */
+		twice = e->ssp == ssp && __atomic_load_n(supp, __ATOMIC_RELAXED) == e->sup;
+	}
+	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
+	if (twice)
+		srcu_die("%s(): srcu_struct %p is already initialised (call "
+			 "cleanup_srcu_struct() first)", func, ssp);
+}
+
+void srcu_debug_register(const void *ssp, const void *sup)
+{
+	struct reg_entry *e;
+
+	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
+	if ((reg_used + 1) * 2 > reg_cap)
+		reg_grow();
+	e = reg_slot(ssp);
+	if (!e->ssp)
+		reg_used++;
+	e->ssp = ssp;
+	e->sup = sup;
+	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
+}
+
+void srcu_debug_unregister(const void *ssp)
+{
+	struct reg_entry *e;
+
+	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
+	if (reg) {
+		e = reg_slot(ssp);
+		if (e->ssp == ssp)
+			e->ssp = TOMB;	/* Still counted in reg_used until a grow. */
+	}
+	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
+}
+
+#endif /* SRCU_DEBUG */
