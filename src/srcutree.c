@@ -273,7 +273,7 @@ static int srcu_init_flavored(struct srcu_tree_struct *ssp, unsigned int flavor)
 {
 	if (!ssp)
 		return -EINVAL;
-	srcu_debug_init_check(ssp, (void *const *)&ssp->srcu_sup, "init_srcu_struct()");
+	srcu_debug_init_check(ssp, (void *const *)&ssp->srcu_sup, "init_srcu_struct");
 	memset(ssp, 0, sizeof(*ssp));
 	return init_srcu_struct_fields(ssp, flavor);
 }
@@ -343,7 +343,8 @@ SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 		srcu_warn_once("srcu_struct %p: reader flavours mixed (0x%x, then 0x%x)",
 			       (void *)ssp, old, flavor);
 #ifdef SRCU_DEBUG
-	if (old && (old & fast) != (flavor & fast))
+	/* Fast and fast-updown mixed is fine: both rely on the same scans. */
+	if (old && !(old & fast) != !(flavor & fast))
 		srcu_die("srcu_struct %p: fast and normal readers mixed (0x%x, 0x%x)",
 			 (void *)ssp, old, flavor);
 #endif
