@@ -4,9 +4,14 @@
  * The inline readers read the CPU id from glibc's rseq area.  They take the
  * slow path here when rseq is not registered (GLIBC_TUNABLES=
  * glibc.pthread.rseq=0, old glibc) or once a test has given some thread a
- * virtual CPU.
+ * virtual CPU; then they also count atomically rather than by restartable
+ * sequence (<srcu/rseq.h>), on counters kept apart for that.
+ *
+ * Tests and benchmarks turn membarrier off with SRCU_NO_MEMBARRIER=1 in the
+ * environment, read once, when the first fast-reader struct needs to know.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
@@ -54,9 +59,17 @@ static long membarrier_call(int cmd)
 	return syscall(__NR_membarrier, cmd, 0, 0);
 }
 
+/* SRCU_NO_MEMBARRIER=1 in the environment: act as if membarrier were refused. */
+static bool membarrier_disabled(void)
+{
+	const char *v = getenv("SRCU_NO_MEMBARRIER");
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 static void membarrier_register(void)
 {
-	long cmds = membarrier_call(MEMBARRIER_CMD_QUERY);
+	long cmds = membarrier_disabled() ? -1 : membarrier_call(MEMBARRIER_CMD_QUERY);
 
 	if (cmds >= 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
 	    membarrier_call(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0) {
@@ -71,7 +84,7 @@ static void membarrier_register(void)
 	__atomic_store_n(&srcu_tree_fast_fence, 1, __ATOMIC_SEQ_CST);
 }
 
-#if !defined(__GLIBC__) || !defined(RSEQ_SIG)
+#if !SRCU_HAVE_RSEQ_CPU
 __attribute__((constructor)) static void cpu_slowpath_init(void)
 {
 	srcu_tree_cpu_slowpath = 1;

@@ -390,8 +390,7 @@ static unsigned long srcu_readers_lock_idx(struct srcu_tree_struct *ssp, int idx
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
-		sum += __atomic_load_n(&ssp->srcu_readers[cpu].srcu_ctrs[idx].srcu_locks,
-				       __ATOMIC_ACQUIRE);
+		sum += srcu_tree_reader_locks(&ssp->srcu_readers[cpu], idx);
 	return sum;
 }
 
@@ -401,8 +400,7 @@ static unsigned long srcu_readers_unlock_idx(struct srcu_tree_struct *ssp, int i
 	unsigned int cpu;
 
 	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
-		sum += __atomic_load_n(&ssp->srcu_readers[cpu].srcu_ctrs[idx].srcu_unlocks,
-				       __ATOMIC_ACQUIRE);
+		sum += srcu_tree_reader_unlocks(&ssp->srcu_readers[cpu], idx);
 	return sum;
 }
 
@@ -445,12 +443,9 @@ static long srcu_readers_active(struct srcu_tree_struct *ssp, long out[2])
 	int idx;
 
 	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
-		for (idx = 0; idx < 2; idx++) {
-			struct srcu_tree_ctr *c = &ssp->srcu_readers[cpu].srcu_ctrs[idx];
-
-			sum[idx] += (long)(__atomic_load_n(&c->srcu_locks, __ATOMIC_ACQUIRE) -
-					   __atomic_load_n(&c->srcu_unlocks, __ATOMIC_ACQUIRE));
-		}
+		for (idx = 0; idx < 2; idx++)
+			sum[idx] += (long)(srcu_tree_reader_locks(&ssp->srcu_readers[cpu], idx) -
+					   srcu_tree_reader_unlocks(&ssp->srcu_readers[cpu], idx));
 	if (out) {
 		out[0] = sum[0];
 		out[1] = sum[1];

@@ -1,6 +1,6 @@
 /*
  * srcu/arch.h: the read-side full barriers the inline readers need.  ABI
- * used by the inline fast paths, not API.
+ * used by the inline fast paths (<srcu/tree.h>, <srcu/tiny.h>), not API.
  *
  * Atomics are C11 (__atomic builtins), not liburcu's uatomic: ThreadSanitizer
  * understands them, and they compile to the same instructions.  See
@@ -37,6 +37,20 @@ extern "C" {
 #define srcu_smp_mb__after_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 #define srcu_smp_mb__before_atomic()	srcu_smp_mb__after_atomic()
+
+/*
+ * A full barrier that no locked instruction provides: after or before a
+ * counter update by restartable sequence (<srcu/rseq.h>), a plain store.
+ * On x86-64 a locked add to the stack is the cheapest full barrier (the
+ * kernel's choice too; mfence also orders non-temporal accesses, which
+ * readers do not need).  The red zone below the stack pointer is ours to
+ * touch, and adding zero changes nothing there.
+ */
+#if defined(__x86_64__) && !defined(SRCU_TSAN)
+#define srcu_smp_mb()	__asm__ __volatile__("lock addl $0, -4(%%rsp)" ::: "memory", "cc")
+#else
+#define srcu_smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
 
 #ifdef __cplusplus
 }

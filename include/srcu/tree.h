@@ -14,10 +14,7 @@
 
 #include <srcu/common.h>
 #include <srcu/arch.h>
-
-#if defined(__GLIBC__) && defined(__linux__)
-#include <sys/rseq.h>
-#endif
+#include <srcu/rseq.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,10 +26,34 @@ struct srcu_tree_ctr {
 	unsigned long srcu_unlocks;	/* read-side exits on this CPU */
 };
 
-/* One CPU's reader counters, alone on their cache line(s). */
+/*
+ * One CPU's reader counters, alone on their cache line(s).  Two sets,
+ * because a restartable-sequence increment is a plain add, safe only if
+ * no other CPU adds to the same counter: srcu_ctrs_cpu takes the rseq
+ * increments of threads running on this CPU, srcu_ctrs the atomic ones
+ * (rseq unavailable or aborted, virtual CPUs, CPUs beyond srcu_nr_cpus).
+ * The updater sums both (srcu_tree_reader_locks() and _unlocks()).
+ */
 struct srcu_tree_reader {
-	struct srcu_tree_ctr srcu_ctrs[2];	/* indexed by srcu_idx & 1 */
+	struct srcu_tree_ctr srcu_ctrs[2];	/* atomic increments, from any CPU; by srcu_idx & 1 */
+	struct srcu_tree_ctr srcu_ctrs_cpu[2];	/* rseq increments, only from this CPU */
 } __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
+
+/*
+ * Entries (exits) counted on one CPU for index idx, both sets: the terms
+ * of the updater's sums.  Acquire: the readers' atomic exits are releases.
+ */
+static inline unsigned long srcu_tree_reader_locks(const struct srcu_tree_reader *r, int idx)
+{
+	return __atomic_load_n(&r->srcu_ctrs[idx].srcu_locks, __ATOMIC_ACQUIRE) +
+	       __atomic_load_n(&r->srcu_ctrs_cpu[idx].srcu_locks, __ATOMIC_ACQUIRE);
+}
+
+static inline unsigned long srcu_tree_reader_unlocks(const struct srcu_tree_reader *r, int idx)
+{
+	return __atomic_load_n(&r->srcu_ctrs[idx].srcu_unlocks, __ATOMIC_ACQUIRE) +
+	       __atomic_load_n(&r->srcu_ctrs_cpu[idx].srcu_unlocks, __ATOMIC_ACQUIRE);
+}
 
 struct srcu_tree_usage;			/* update side, private to the library */
 
@@ -114,21 +135,18 @@ void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
 
 /*
  * The CPU this thread runs on, from glibc's registered rseq area (one TLS
- * load), else sched_getcpu().  It may be stale when used: it only picks the
- * counters, which are then updated atomically.  An unregistered rseq area
- * reads as a huge number, which the modulo below still maps safely.
+ * load), else sched_getcpu(), reduced to the struct's CPU count.  It may be
+ * stale when used: here it only picks counters that are then updated
+ * atomically, or a callback list under its lock.
  */
 static inline unsigned int srcu_tree_this_cpu(const struct srcu_tree_struct *ssp)
 {
 	unsigned int cpu, nr = ssp->srcu_nr_cpus;
 
-#if defined(__GLIBC__) && defined(RSEQ_SIG) && \
-	(defined(__x86_64__) || defined(__aarch64__))
-	if (caa_likely(!__atomic_load_n(&srcu_tree_cpu_slowpath, __ATOMIC_RELAXED))) {
-		const struct rseq *rs = (const struct rseq *)
-			((char *)__builtin_thread_pointer() + __rseq_offset);
-		cpu = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
-	} else
+#if SRCU_HAVE_RSEQ_CPU
+	if (caa_likely(!__atomic_load_n(&srcu_tree_cpu_slowpath, __ATOMIC_RELAXED)))
+		cpu = srcu_rseq_cpu();
+	else
 #endif
 		cpu = srcu_tree_cpu_id_slow();
 	return caa_likely(cpu < nr) ? cpu : cpu % nr;
@@ -149,103 +167,206 @@ srcu_tree_readers(struct srcu_tree_struct *ssp, unsigned int flavor)
 	return r;
 }
 
-/* Count one entry on this CPU for the current index; returns the index. */
-static inline int srcu_tree_ctr_lock(struct srcu_tree_struct *ssp,
-				     unsigned int flavor)
+/*
+ * Add one to this CPU's entries (exit false) or exits (exit true) on index
+ * idx, by restartable sequence on srcu_ctrs_cpu; false if that could not
+ * be done (no rseq here or in this thread, a virtual CPU is in use, the
+ * CPU is beyond srcu_nr_cpus, or the sequence was aborted), and nothing
+ * was added.
+ */
+static inline bool srcu_tree_ctr_inc_rseq(struct srcu_tree_struct *ssp,
+					  struct srcu_tree_reader *r, int idx,
+					  bool exit)
 {
-	struct srcu_tree_reader *r = srcu_tree_readers(ssp, flavor);
-	int idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
+#if SRCU_HAVE_RSEQ
+	struct srcu_tree_ctr *c;
+	unsigned int cpu;
 
-	__atomic_fetch_add(&r[srcu_tree_this_cpu(ssp)].srcu_ctrs[idx].srcu_locks,
-			   1, __ATOMIC_RELAXED);
-	return idx;
+	if (caa_unlikely(__atomic_load_n(&srcu_tree_cpu_slowpath, __ATOMIC_RELAXED)))
+		return false;
+	cpu = srcu_rseq_cpu();
+	if (caa_unlikely(cpu >= ssp->srcu_nr_cpus))
+		return false;
+	c = &r[cpu].srcu_ctrs_cpu[idx];
+	return srcu_rseq_inc(exit ? &c->srcu_unlocks : &c->srcu_locks, cpu);
+#else
+	(void)ssp; (void)r; (void)idx; (void)exit;
+	return false;
+#endif
 }
 
 /*
- * Count one exit for index idx on this CPU (not necessarily the CPU of the
- * entry: only the sums over all CPUs matter).  Release makes the critical
- * section happen-before the updater's acquire load of the sum, which is
- * what ThreadSanitizer needs to see; on x86 it costs nothing.
+ * The same by atomic increment on srcu_ctrs, from any thread, any CPU.  An
+ * exit is a release, so that ThreadSanitizer sees the critical section
+ * happen before the updater's acquire load of the sum (free on x86).
  */
-static inline void srcu_tree_ctr_unlock(struct srcu_tree_struct *ssp, long idx,
-					const char *func)
+static inline void srcu_tree_ctr_inc_atomic(struct srcu_tree_struct *ssp,
+					    struct srcu_tree_reader *r, int idx,
+					    bool exit)
+{
+	struct srcu_tree_ctr *c = &r[srcu_tree_this_cpu(ssp)].srcu_ctrs[idx];
+
+	if (exit)
+		__atomic_fetch_add(&c->srcu_unlocks, 1, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_add(&c->srcu_locks, 1, __ATOMIC_RELAXED);
+}
+
+/* The array an exit counts on, or death for a bad index or struct. */
+static inline struct srcu_tree_reader *
+srcu_tree_readers_exit(struct srcu_tree_struct *ssp, long idx, const char *func)
 {
 	struct srcu_tree_reader *r =
 		__atomic_load_n(&ssp->srcu_readers, __ATOMIC_RELAXED);
 
 	if (caa_unlikely((unsigned long)idx > 1 || !r))
 		srcu_tree_bad_unlock(ssp, idx, func);
-	__atomic_fetch_add(&r[srcu_tree_this_cpu(ssp)].srcu_ctrs[idx].srcu_unlocks,
-			   1, __ATOMIC_RELEASE);
+	return r;
+}
+
+/*
+ * Normal, nmisafe and down/up readers: one entry, then barrier B; barrier
+ * C, then one exit.  SRCU_TREE_RSEQ_FENCED chooses how: 0, an atomic
+ * increment, whose lock prefix is B or C on x86 (a fence elsewhere); 1, a
+ * restartable sequence, a plain add, then a real full barrier.  bench/read.c
+ * measures both; doc/design.md ("Read side") has the figures and the choice.
+ */
+#ifndef SRCU_TREE_RSEQ_FENCED
+#define SRCU_TREE_RSEQ_FENCED	0
+#endif
+
+/* Count one entry on this CPU for the current index, then B; returns the index. */
+static inline int srcu_tree_ctr_lock_mb(struct srcu_tree_struct *ssp,
+					unsigned int flavor)
+{
+	struct srcu_tree_reader *r = srcu_tree_readers(ssp, flavor);
+	int idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
+
+	if (SRCU_TREE_RSEQ_FENCED && srcu_tree_ctr_inc_rseq(ssp, r, idx, false)) {
+		srcu_smp_mb(); /* B */ /* Pairs with A and E: keep the critical section after the count. */
+		return idx;
+	}
+	srcu_tree_ctr_inc_atomic(ssp, r, idx, false);
+	srcu_smp_mb__after_atomic(); /* B */ /* Pairs with A and E, as above. */
+	return idx;
+}
+
+/*
+ * B, then count one exit for index idx on this CPU (not necessarily the
+ * CPU of the entry: only the sums over all CPUs matter).
+ */
+static inline void srcu_tree_ctr_unlock_mb(struct srcu_tree_struct *ssp, long idx,
+					   const char *func)
+{
+	struct srcu_tree_reader *r = srcu_tree_readers_exit(ssp, idx, func);
+
+	if (SRCU_TREE_RSEQ_FENCED) {
+		srcu_smp_mb(); /* C */ /* Pairs with A and D: keep the critical section before the count. */
+		if (srcu_tree_ctr_inc_rseq(ssp, r, idx, true))
+			return;
+	} else {
+		srcu_smp_mb__before_atomic(); /* C */ /* Pairs with A and D, as above. */
+	}
+	srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
+}
+
+/*
+ * The update side's own reader (srcutree.c) uses these two with its own B
+ * and C: one atomic entry, returning the index, and one atomic exit.
+ */
+static inline int srcu_tree_ctr_lock(struct srcu_tree_struct *ssp,
+				     unsigned int flavor)
+{
+	struct srcu_tree_reader *r = srcu_tree_readers(ssp, flavor);
+	int idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
+
+	srcu_tree_ctr_inc_atomic(ssp, r, idx, false);
+	return idx;
+}
+
+static inline void srcu_tree_ctr_unlock(struct srcu_tree_struct *ssp, long idx,
+					const char *func)
+{
+	srcu_tree_ctr_inc_atomic(ssp, srcu_tree_readers_exit(ssp, idx, func), idx, true);
 }
 
 static inline int srcu_tree_read_lock_inl(struct srcu_tree_struct *ssp)
 {
-	int idx = srcu_tree_ctr_lock(ssp, SRCU_READ_FLAVOR_NORMAL);
-
-	srcu_smp_mb__after_atomic(); /* B */ /* Pairs with A and E: keep the critical section after the count. */
-	return idx;
+	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 static inline void srcu_tree_read_unlock_inl(struct srcu_tree_struct *ssp, int idx)
 {
-	srcu_smp_mb__before_atomic(); /* C */ /* Pairs with A and D: keep the critical section before the count. */
-	srcu_tree_ctr_unlock(ssp, idx, "srcu_read_unlock");
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
 }
 
-/* Async-signal-safe readers: our counters are atomic, so the same code. */
+/*
+ * Async-signal-safe readers.  Both increments are: the atomic one is one
+ * instruction; the rseq one is aborted when a signal arrives inside it, and
+ * a handler's own increments complete before the interrupted thread goes
+ * on (and, being on the same CPU, touch the same counters one at a time).
+ */
 static inline int srcu_tree_read_lock_nmisafe_inl(struct srcu_tree_struct *ssp)
 {
-	int idx = srcu_tree_ctr_lock(ssp, SRCU_READ_FLAVOR_NMI);
-
-	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
-	return idx;
+	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NMI);
 }
 
 static inline void srcu_tree_read_unlock_nmisafe_inl(struct srcu_tree_struct *ssp,
 						     int idx)
 {
-	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
-	srcu_tree_ctr_unlock(ssp, idx, "srcu_read_unlock_nmisafe");
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
 }
 
 /* Readers that another thread may release: the same counters. */
 static inline int srcu_tree_down_read_inl(struct srcu_tree_struct *ssp)
 {
-	int idx = srcu_tree_ctr_lock(ssp, SRCU_READ_FLAVOR_NORMAL);
-
-	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
-	return idx;
+	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 static inline void srcu_tree_up_read_inl(struct srcu_tree_struct *ssp, int idx)
 {
-	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
-	srcu_tree_ctr_unlock(ssp, idx, "srcu_up_read");
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_up_read");
 }
 
 /*
  * Fast readers: no barrier here.  The grace period forces one on every
- * running thread instead (membarrier), see doc/design.md.  The returned
- * pointer names the index (CPU 0's counter pair for it).
+ * running thread instead (membarrier), see doc/design.md, so the count is
+ * a plain per-CPU add by restartable sequence where there is one, the
+ * atomic increment otherwise.  Without membarrier (srcu_tree_fast_fence)
+ * they count as normal readers do, B and C included.  The returned
+ * pointer names the index (CPU 0's atomic counter pair for it).
  */
 static inline struct srcu_tree_ctr *
 srcu_tree_fast_lock(struct srcu_tree_struct *ssp, unsigned int flavor)
 {
-	int idx = srcu_tree_ctr_lock(ssp, flavor);
+	struct srcu_tree_reader *r;
+	int idx;
 
-	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED)))
-		srcu_smp_mb__after_atomic(); /* B */ /* Only without membarrier. */
-	return &ssp->srcu_readers[0].srcu_ctrs[idx];
+	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED))) {
+		idx = srcu_tree_ctr_lock_mb(ssp, flavor); /* B inside: no membarrier. */
+		return &ssp->srcu_readers[0].srcu_ctrs[idx];
+	}
+	r = srcu_tree_readers(ssp, flavor);
+	idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
+	if (!srcu_tree_ctr_inc_rseq(ssp, r, idx, false))
+		srcu_tree_ctr_inc_atomic(ssp, r, idx, false);
+	return &r[0].srcu_ctrs[idx];
 }
 
 static inline void srcu_tree_fast_unlock(struct srcu_tree_struct *ssp,
 					 struct srcu_tree_ctr *scp,
 					 const char *func)
 {
-	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED)))
-		srcu_smp_mb__before_atomic(); /* C */ /* Only without membarrier. */
-	srcu_tree_ctr_unlock(ssp, scp - &ssp->srcu_readers[0].srcu_ctrs[0], func);
+	long idx = scp - &ssp->srcu_readers[0].srcu_ctrs[0];
+	struct srcu_tree_reader *r;
+
+	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED))) {
+		srcu_tree_ctr_unlock_mb(ssp, idx, func); /* C inside: no membarrier. */
+		return;
+	}
+	r = srcu_tree_readers_exit(ssp, idx, func);
+	if (!srcu_tree_ctr_inc_rseq(ssp, r, idx, true))
+		srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
 }
 
 static inline struct srcu_tree_ctr *
