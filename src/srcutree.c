@@ -524,7 +524,7 @@ static void srcu_check_contention_locked(struct srcu_tree_usage *sup)
 {
 	unsigned long j;
 
-	if (!(sup->srcu_sizing & SRCU_SIZING_CONTEND) || sup->srcu_size_state)
+	if (!(sup->srcu_sizing & SRCU_SIZING_CONTEND) || READ_ONCE(sup->srcu_size_state))
 		return;
 	j = srcu_jiffies();
 	if (sup->srcu_size_jiffies != j) {
