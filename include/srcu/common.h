@@ -52,6 +52,24 @@ struct srcu_stats {
 	bool membarrier;		/* fast readers rely on membarrier (else read-side fences) */
 };
 
+/*
+ * Around the static definitions (SRCU_TREE_DEFINE(), SRCU_TINY_DEFINE(),
+ * hence DEFINE_SRCU()), so that they compile as C++ under -Wextra too: the
+ * initialisers name only the members that are not zero, which C accepts
+ * quietly and C++ reports (-Wmissing-field-initializers).  A #pragma cannot
+ * sit inside a declaration, so in C++ the definition ends before the pop
+ * and a static_assert takes the caller's semicolon.
+ */
+#ifdef __cplusplus
+#define SRCU_DEFINE_BEGIN						\
+	_Pragma("GCC diagnostic push")					\
+	_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#define SRCU_DEFINE_END	; _Pragma("GCC diagnostic pop") static_assert(true, "")
+#else
+#define SRCU_DEFINE_BEGIN
+#define SRCU_DEFINE_END
+#endif
+
 /* Reader flavours, as bits (the kernel's SRCU_READ_FLAVOR_*). */
 #define SRCU_READ_FLAVOR_NORMAL		0x1	/* srcu_read_lock() */
 #define SRCU_READ_FLAVOR_NMI		0x2	/* srcu_read_lock_nmisafe() */

@@ -72,8 +72,9 @@ void srcu_tiny_invoke_cbs(struct srcu_work *work);
 	.srcu_work = SRCU_WORK_INITIALIZER(srcu_tiny_drive_gp, SRCU_WQ_GP), \
 	.srcu_cb_work = SRCU_WORK_INITIALIZER(srcu_tiny_invoke_cbs, SRCU_WQ_CB), \
 }
-#define SRCU_TINY_DEFINE(name, flavor, scope) \
-	scope struct srcu_tiny_struct name = SRCU_TINY_STRUCT_INITIALIZER(flavor)
+#define SRCU_TINY_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
+	scope struct srcu_tiny_struct name = SRCU_TINY_STRUCT_INITIALIZER(flavor) \
+	SRCU_DEFINE_END
 
 /* Exported entry points. */
 int srcu_tiny_init(struct srcu_tiny_struct *ssp);

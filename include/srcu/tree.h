@@ -74,8 +74,9 @@ struct srcu_tree_struct {
  * is never cleaned up.
  */
 #define SRCU_TREE_STRUCT_INITIALIZER(flavor) { .srcu_init_flavor = (flavor) }
-#define SRCU_TREE_DEFINE(name, flavor, scope) \
-	scope struct srcu_tree_struct name = SRCU_TREE_STRUCT_INITIALIZER(flavor)
+#define SRCU_TREE_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
+	scope struct srcu_tree_struct name = SRCU_TREE_STRUCT_INITIALIZER(flavor) \
+	SRCU_DEFINE_END
 
 /* Exported entry points. */
 int srcu_tree_init(struct srcu_tree_struct *ssp);
