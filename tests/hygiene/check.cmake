@@ -1,0 +1,96 @@
+# check.cmake: the header-hygiene test's driver (cmake -P), registered by
+# tests/hygiene/CMakeLists.txt.  Compiles (-fsyntax-only, -Wall -Wextra
+# -Werror) one translation unit per case, in one language:
+#   - each public header alone, included twice (include guards);
+#   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
+#   - every header in one unit (both flavours' prefixed names side by side);
+#   - a liburcu flavour header before <srcu.h>, as the README advises;
+#   - usage.c: every macro and kernel name used, for each flavour.
+# Every failing case is reported, then the test fails.
+#
+# Inputs (-D): LANG (c or c++), COMPILER, STDS (standards, '|'-separated),
+# INCLUDE_DIR (the source tree's include/), FLAGS ('|'-separated extra
+# flags, e.g. liburcu's cflags), USAGE (path of usage.c), WORK_DIR.
+
+cmake_minimum_required(VERSION 3.16)
+
+foreach(v LANG COMPILER STDS INCLUDE_DIR USAGE WORK_DIR)
+  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
+    message(FATAL_ERROR "check.cmake: -D${v}=... missing")
+  endif()
+endforeach()
+string(REPLACE "|" ";" STDS "${STDS}")
+string(REPLACE "|" ";" FLAGS "${FLAGS}")
+
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+file(GLOB headers RELATIVE ${INCLUDE_DIR} ${INCLUDE_DIR}/srcu.h ${INCLUDE_DIR}/srcu/*.h)
+list(SORT headers)
+if(NOT headers MATCHES "srcu.h")
+  message(FATAL_ERROR "check.cmake: no headers found in ${INCLUDE_DIR}")
+endif()
+
+# Cases: name, defines ('|'-separated), source text (or @usage).
+set(case_names "")
+function(add_case name defines text)
+  set(case_names ${case_names} ${name} PARENT_SCOPE)
+  set(case_${name}_defines "${defines}" PARENT_SCOPE)
+  set(case_${name}_text "${text}" PARENT_SCOPE)
+endfunction()
+
+# Something after the includes, so that no unit is empty.
+set(tail "typedef int srcu_hygiene_unused_t;\n")
+foreach(h ${headers})
+  string(MAKE_C_IDENTIFIER "${h}" id)
+  add_case(${id} "" "#include <${h}>\n#include <${h}>\n${tail}")
+endforeach()
+add_case(srcu_h_tiny "-DSRCU_TINY" "#include <srcu.h>\n${tail}")
+add_case(srcu_h_noinline "-DSRCU_NO_INLINE" "#include <srcu.h>\n${tail}")
+set(all "")
+foreach(h ${headers})
+  string(APPEND all "#include <${h}>\n")
+endforeach()
+add_case(all_headers "" "${all}${tail}")
+add_case(urcu_first "" "#include <urcu/urcu-memb.h>\n#include <srcu.h>\n${tail}")
+add_case(usage_tree "" "@usage")
+add_case(usage_tiny "-DSRCU_TINY" "@usage")
+add_case(usage_noinline "-DSRCU_NO_INLINE" "@usage")
+
+if(LANG STREQUAL "c")
+  set(ext c)
+  set(lang_flags -x c)
+else()
+  set(ext cpp)
+  set(lang_flags -x c++)
+endif()
+
+set(failed "")
+set(count 0)
+foreach(std ${STDS})
+  foreach(name ${case_names})
+    if(case_${name}_text STREQUAL "@usage")
+      set(src ${USAGE})
+    else()
+      set(src ${WORK_DIR}/${name}.${ext})
+      file(WRITE ${src} "${case_${name}_text}")
+    endif()
+    string(REPLACE "|" ";" defines "${case_${name}_defines}")
+    set(cmd ${COMPILER} ${lang_flags} -std=${std} -fsyntax-only -Wall -Wextra -Werror
+        ${defines} -I${INCLUDE_DIR} ${FLAGS} ${src})
+    execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    math(EXPR count "${count} + 1")
+    if(NOT rc EQUAL 0)
+      string(REPLACE ";" " " cmd_string "${cmd}")
+      message("FAIL ${name} (${std}):\n  ${cmd_string}\n${out}")
+      list(APPEND failed "${name}(${std})")
+    endif()
+  endforeach()
+endforeach()
+
+list(LENGTH failed nfailed)
+if(nfailed)
+  string(REPLACE ";" " " failed "${failed}")
+  message(FATAL_ERROR "header hygiene (${LANG}): ${nfailed} of ${count} cases failed: ${failed}")
+endif()
+message(STATUS "header hygiene (${LANG}): ${count} cases compiled cleanly")

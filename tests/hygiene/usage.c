@@ -1,0 +1,69 @@
+/*
+ * usage.c: every macro and kernel name of <srcu.h> used once, compiled
+ * (not run) by the header-hygiene test (check.cmake) as C and as C++, for
+ * each flavour: the macros must expand to valid code in both languages,
+ * not only the headers parse.
+ */
+#include <srcu.h>
+
+DEFINE_SRCU(hygiene_srcu);
+DEFINE_STATIC_SRCU(hygiene_static_srcu);
+DEFINE_SRCU_FAST(hygiene_fast_srcu);
+DEFINE_STATIC_SRCU_FAST(hygiene_static_fast_srcu);
+DEFINE_SRCU_FAST_UPDOWN(hygiene_updown_srcu);
+DEFINE_STATIC_SRCU_FAST_UPDOWN(hygiene_static_updown_srcu);
+
+static void hygiene_cb(struct rcu_head *rhp)
+{
+	(void)rhp;
+}
+
+#ifdef __cplusplus
+extern "C"
+#endif
+int hygiene_use(struct srcu_struct *ssp, struct rcu_head *rhp);
+
+int hygiene_use(struct srcu_struct *ssp, struct rcu_head *rhp)
+{
+	struct srcu_ctr *scp;
+	struct srcu_stats st;
+	unsigned long cookie;
+	int idx, ret = 0;
+
+	ret |= init_srcu_struct(ssp);
+	ret |= init_srcu_struct_fast(ssp);
+	ret |= init_srcu_struct_fast_updown(ssp);
+
+	idx = srcu_read_lock(ssp);
+	ret |= srcu_read_lock_held(ssp);
+	srcu_read_unlock(ssp, idx);
+	idx = srcu_read_lock_nmisafe(ssp);
+	srcu_read_unlock_nmisafe(ssp, idx);
+	scp = srcu_read_lock_fast(&hygiene_fast_srcu);
+	srcu_read_unlock_fast(&hygiene_fast_srcu, scp);
+	idx = srcu_down_read(ssp);
+	srcu_up_read(ssp, idx);
+	scp = srcu_down_read_fast(&hygiene_updown_srcu);
+	srcu_up_read_fast(&hygiene_updown_srcu, scp);
+
+	synchronize_srcu(ssp);
+	synchronize_srcu_expedited(&hygiene_srcu);
+	call_srcu(&hygiene_static_srcu, rhp, hygiene_cb);
+	call_srcu_expedited(&hygiene_static_fast_srcu, rhp, hygiene_cb);
+	srcu_barrier(&hygiene_static_updown_srcu);
+	srcu_expedite_current(ssp);
+	cookie = get_state_synchronize_srcu(ssp);
+	cookie = start_poll_synchronize_srcu(ssp) + cookie;
+	ret |= poll_state_synchronize_srcu(ssp, cookie);
+	ret |= poll_state_synchronize_srcu(ssp, SRCU_GET_STATE_COMPLETED);
+	cookie = srcu_batches_completed(ssp);
+
+	ret |= srcu_param_set("hz", srcu_param_get("hz"));
+	ret |= srcu_get_stats(ssp, &st);
+	srcu_stats_print(ssp, stderr, "hygiene");
+	ret |= (int)(st.reader_flavours & (SRCU_READ_FLAVOR_NORMAL | SRCU_READ_FLAVOR_NMI |
+					   SRCU_READ_FLAVOR_FAST |
+					   SRCU_READ_FLAVOR_FAST_UPDOWN));
+	ret |= cleanup_srcu_struct(ssp);
+	return ret + (int)(cookie & 1);
+}
