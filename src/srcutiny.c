@@ -436,7 +436,7 @@ static void srcu_barrier_cb(struct rcu_head *rhp)
 SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 {
 	struct srcu_work *cur = srcu_current_work();
-	struct srcu_barrier_marker m = { .done = 0 };
+	struct srcu_barrier_marker stack_m = { .done = 0 }, *m;
 	struct rcu_head *old;
 	bool kick = false;
 
@@ -444,25 +444,38 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	srcu_debug_not_reader(ssp, "srcu_barrier");
 	if (cur && cur->pool == SRCU_WQ_CB)
 		srcu_die("srcu_barrier() from an SRCU callback would deadlock");
+	/*
+	 * The marker lives on the heap when it can: if another thread forks
+	 * while we wait, the child invokes its copy of the list, marker
+	 * included, and glibc may by then have given this thread's stack to
+	 * one of the child's threads.  Out of memory, the stack will do.
+	 */
+	m = srcu_zalloc(sizeof(*m));
+	if (!m)
+		m = &stack_m;
 	tiny_lock(ssp);
 	if (!ssp->srcu_cb_head && !ssp->srcu_cb_invoking) {
 		tiny_unlock(ssp);	/* Acquired: the last callback's effects are ours. */
+		if (m != &stack_m)
+			srcu_free(m);
 		return;
 	}
-	m.head.func = srcu_barrier_cb;
-	old = srcu_cb_enqueue(ssp, &m.head);
+	m->head.func = srcu_barrier_cb;
+	old = srcu_cb_enqueue(ssp, &m->head);
 	if (!old || old == ssp->srcu_cb_done) {
-		ssp->srcu_cb_done = &m.head;	/* Only waits for the invoker. */
+		ssp->srcu_cb_done = &m->head;	/* Only waits for the invoker. */
 		kick = true;
 	} else if (old == ssp->srcu_cb_gp) {
-		ssp->srcu_cb_gp = &m.head;	/* Ends with the running GP. */
+		ssp->srcu_cb_gp = &m->head;	/* Ends with the running GP. */
 	}					/* Else the GP asked for old covers it. */
 	WRITE_ONCE(ssp->srcu_n_cbs_queued, ssp->srcu_n_cbs_queued + 1);
 	tiny_unlock(ssp);
 	if (kick)
 		srcu_queue_work(&ssp->srcu_cb_work);
-	while (!__atomic_load_n(&m.done, __ATOMIC_ACQUIRE))
-		srcu_futex_wait(&m.done, 0);
+	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
+		srcu_futex_wait(&m->done, 0);
+	if (m != &stack_m)
+		srcu_free(m);
 }
 
 /* Set-up and clean-up. */
