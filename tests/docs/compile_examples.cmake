@@ -1,0 +1,110 @@
+# compile_examples.cmake: compile the code examples of the documentation
+# (cmake -P; registered by tests/docs/CMakeLists.txt, label "docs").
+#
+# An example is a ```c block right after a line `<!-- example: NAME -->`
+# (at the start of the line) in a Markdown file; other code blocks (synopses, fragments) are not
+# examples.  Each example is a complete translation unit.  It is compiled
+# (-Wall -Wextra -Werror) once per flavour (Tree, and Tiny with
+# SRCU_TINY), and linked into a shared object with --no-undefined against
+# both libraries (an example may use both flavours' prefixed names), so the
+# docs can drift neither from the headers nor from what the libraries
+# export.  Every failure is reported, then the
+# test fails.
+#
+# Inputs (-D): DOCS ('|'-separated Markdown files), COMPILER, INCLUDE_DIR,
+# FLAGS ('|'-separated extra flags, e.g. liburcu's cflags), LIB_tree,
+# LIB_tiny (the shared libraries), SANITIZER (may be empty), WORK_DIR.
+
+cmake_minimum_required(VERSION 3.16)
+
+foreach(v DOCS COMPILER INCLUDE_DIR LIB_tree LIB_tiny WORK_DIR)
+  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
+    message(FATAL_ERROR "compile_examples.cmake: -D${v}=... missing")
+  endif()
+endforeach()
+string(REPLACE "|" ";" DOCS "${DOCS}")
+string(REPLACE "|" ";" FLAGS "${FLAGS}")
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+set(san_flags "")
+if(SANITIZER)
+  set(san_flags -fsanitize=${SANITIZER})
+endif()
+
+set(marker "\n<!-- example: ")
+set(names "")
+set(failed "")
+set(count 0)
+foreach(doc ${DOCS})
+  file(READ ${doc} text)
+  get_filename_component(docname ${doc} NAME_WE)
+  set(found 0)
+  while(TRUE)
+    string(FIND "${text}" "${marker}" at)
+    if(at EQUAL -1)
+      break()
+    endif()
+    string(LENGTH "${marker}" mlen)
+    math(EXPR at "${at} + ${mlen}")
+    string(SUBSTRING "${text}" ${at} -1 text)
+    # The name, up to " -->", then the fence on the next line.
+    string(FIND "${text}" " -->\n```c\n" end)
+    if(end EQUAL -1)
+      message(FATAL_ERROR "${doc}: an example marker not followed by a ```c block")
+    endif()
+    string(SUBSTRING "${text}" 0 ${end} name)
+    if(NOT name MATCHES "^[A-Za-z0-9_]+$")
+      message(FATAL_ERROR "${doc}: bad example name '${name}'")
+    endif()
+    if("${docname}_${name}" IN_LIST names)
+      message(FATAL_ERROR "${doc}: example name '${name}' used twice")
+    endif()
+    list(APPEND names "${docname}_${name}")
+    math(EXPR end "${end} + 9")
+    string(SUBSTRING "${text}" ${end} -1 text)
+    string(FIND "${text}" "\n```\n" stop)
+    if(stop EQUAL -1)
+      message(FATAL_ERROR "${doc}: example '${name}' has no closing fence")
+    endif()
+    math(EXPR stop "${stop} + 1")
+    string(SUBSTRING "${text}" 0 ${stop} code)
+    string(SUBSTRING "${text}" ${stop} -1 text)
+    set(src ${WORK_DIR}/${docname}_${name}.c)
+    file(WRITE ${src} "${code}")
+    math(EXPR found "${found} + 1")
+    foreach(flavour tree tiny)
+      set(defs "")
+      if(flavour STREQUAL "tiny")
+        set(defs -DSRCU_TINY=1)
+      endif()
+      set(obj ${WORK_DIR}/${docname}_${name}-${flavour}.o)
+      set(cmd ${COMPILER} -std=gnu11 -c -fPIC -Wall -Wextra -Werror ${san_flags} ${defs}
+          -I${INCLUDE_DIR} ${FLAGS} ${src} -o ${obj})
+      execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                      ERROR_VARIABLE out)
+      if(rc EQUAL 0)
+        set(cmd ${COMPILER} -shared ${san_flags} -Wl,--no-undefined ${obj}
+            ${LIB_tree} ${LIB_tiny} -lpthread -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
+        execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                        ERROR_VARIABLE out)
+      endif()
+      math(EXPR count "${count} + 1")
+      if(NOT rc EQUAL 0)
+        string(REPLACE ";" " " cmd_string "${cmd}")
+        message("FAIL ${doc}: example '${name}' (${flavour}):\n  ${cmd_string}\n${out}")
+        list(APPEND failed "${docname}:${name}(${flavour})")
+      endif()
+    endforeach()
+  endwhile()
+  if(found EQUAL 0)
+    message(FATAL_ERROR "${doc}: no examples found (no line '<!-- example: NAME -->')")
+  endif()
+  message(STATUS "${doc}: ${found} examples")
+endforeach()
+
+list(LENGTH failed nfailed)
+if(nfailed)
+  string(REPLACE ";" " " failed "${failed}")
+  message(FATAL_ERROR "${nfailed} of ${count} example compilations failed: ${failed}")
+endif()
+message(STATUS "${count} example compilations, all clean")
