@@ -155,8 +155,31 @@ struct reg_entry {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static struct reg_entry *reg;
 static size_t reg_cap, reg_used;	/* slots; live entries plus tombstones */
+
+/* fork(): the child must not inherit the lock held by a thread it lacks. */
+static void reg_lock_all(void)
+{
+	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
+}
+
+static void reg_unlock_all(void)
+{
+	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
+}
+
+static void reg_init_once(void)
+{
+	srcu_check_pthread(pthread_atfork(reg_lock_all, reg_unlock_all, reg_unlock_all));
+}
+
+static void reg_lock_once(void)
+{
+	pthread_once(&reg_once, reg_init_once);
+	reg_lock_all();
+}
 
 static size_t reg_hash(const void *p, size_t cap)
 {
@@ -198,7 +221,7 @@ void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func)
 	struct reg_entry *e;
 	bool twice = false;
 
-	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
+	reg_lock_once();
 	if (reg) {
 		e = reg_slot(ssp);
 		/*
@@ -218,7 +241,7 @@ void srcu_debug_register(const void *ssp, const void *sup)
 {
 	struct reg_entry *e;
 
-	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
+	reg_lock_once();
 	if ((reg_used + 1) * 2 > reg_cap)
 		reg_grow();
 	e = reg_slot(ssp);
@@ -233,7 +256,7 @@ void srcu_debug_unregister(const void *ssp)
 {
 	struct reg_entry *e;
 
-	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
+	reg_lock_once();
 	if (reg) {
 		e = reg_slot(ssp);
 		if (e->ssp == ssp)
