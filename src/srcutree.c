@@ -486,18 +486,26 @@ static unsigned long srcu_get_delay(struct srcu_tree_struct *ssp)
  * Queue process_srcu() delay jiffies out, and remember whether it now
  * sleeps, for in-flight promotion.  A delay of 0 also pulls in a timer
  * already armed (one left behind when a promoted GP was driven by its
- * waiter); a longer delay leaves a pending item alone.  Caller holds
- * sup->lock.
+ * waiter); a longer delay leaves a pending item alone.
+ *
+ * In two halves: the flags under sup->lock, the queueing after it is
+ * dropped, so that the worker this wakes does not find the lock held.
+ * A sleeping flag left true because the item was already pending is
+ * harmless: the item runs and clears it.
  */
+static void srcu_mark_gp_work_locked(struct srcu_tree_usage *sup, unsigned long delay)
+{
+	WRITE_ONCE(sup->srcu_gp_sleeping, delay != 0);
+	if (delay)
+		sup->srcu_sleep_needed_exp = sup->srcu_gp_seq_needed_exp;
+}
+
 static void srcu_queue_gp_work(struct srcu_tree_usage *sup, unsigned long delay)
 {
-	if (!delay) {
+	if (delay)
+		srcu_queue_delayed_work(&sup->work, delay);
+	else
 		srcu_mod_delayed_work(&sup->work, 0);
-		WRITE_ONCE(sup->srcu_gp_sleeping, false);
-	} else if (srcu_queue_delayed_work(&sup->work, delay)) {
-		WRITE_ONCE(sup->srcu_gp_sleeping, true);
-		sup->srcu_sleep_needed_exp = sup->srcu_gp_seq_needed_exp;
-	}
 }
 
 /* Sizing. */
@@ -822,8 +830,10 @@ static void srcu_reschedule(struct srcu_tree_struct *ssp, unsigned long delay)
 		srcu_gp_start(ssp);	/* A request and no GP: start one. */
 	}
 	if (pushgp)
-		srcu_queue_gp_work(sup, delay);
+		srcu_mark_gp_work_locked(sup, delay);
 	srcu_unlock(&sup->lock);
+	if (pushgp)
+		srcu_queue_gp_work(sup, delay);
 }
 
 /* The grace-period work item (GP pool). */
@@ -924,14 +934,17 @@ static void srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node
  * where someone already asked for s (the funnel), and at the root record
  * the request and start the grace period if none is running.  Called
  * inside an SRCU reader so that the counter cannot wrap meanwhile.
+ * Returns true if it started a grace period, which the caller then hands
+ * to a worker (srcu_kick_gp()) or drives itself.
  */
-static void srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data *sdp,
+static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data *sdp,
 				 unsigned long s, bool do_norm, bool caller_drives)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	int idx = srcu_seq_ctr(s) % 4;
 	struct srcu_node *snp, *snp_leaf;
 	unsigned long sgsne, snp_seq;
+	bool started = false;
 
 	/* Acquire: the tree is fully built once the state says so. */
 	if (smp_load_acquire(&sup->srcu_size_state) < SRCU_SIZE_WAIT_BARRIER)
@@ -941,7 +954,7 @@ static void srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 
 	for (snp = snp_leaf; snp; snp = snp->srcu_parent) {
 		if (srcu_seq_done(&sup->srcu_gp_seq, s) && snp != snp_leaf)
-			return;	/* GP already done, callbacks recorded. */
+			return false;	/* GP already done, callbacks recorded. */
 		srcu_lock(&snp->lock);
 		snp_seq = snp->srcu_have_cbs[idx];
 		if (snp_seq != SRCU_SNP_INIT_SEQ && ULONG_CMP_GE(snp_seq, s)) {
@@ -951,11 +964,11 @@ static void srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 			if (snp == snp_leaf && snp_seq != s) {
 				/* s already ended at this leaf: invoke our own. */
 				srcu_schedule_cbs_sdp(sdp, do_norm ? SRCU_INTERVAL : 0);
-				return;
+				return false;
 			}
 			if (!do_norm)
 				srcu_funnel_exp_start(ssp, snp, s, caller_drives);
-			return;
+			return false;
 		}
 		snp->srcu_have_cbs[idx] = s;
 		if (snp == snp_leaf)
@@ -976,13 +989,37 @@ static void srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 	if (!srcu_seq_done(&sup->srcu_gp_seq, s) &&
 	    srcu_seq_state(sup->srcu_gp_seq) == SRCU_STATE_IDLE) {
 		srcu_gp_start(ssp);
-		/* An expedited start runs at once; the caller may run it itself. */
-		if (!(caller_drives && !do_norm))
-			srcu_queue_gp_work(sup, srcu_get_delay(ssp) ? SRCU_INTERVAL : 0);
+		started = true;
 	} else if (!do_norm) {
 		srcu_promote_inflight_locked(sup, caller_drives);
 	}
 	srcu_unlock(&sup->lock);
+	return started;
+}
+
+/*
+ * Queue process_srcu() for a grace period the funnel just started: at once
+ * if an expedited GP is pending, else one jiffy out.  Called after the
+ * requester has left its internal reader, which the GP would otherwise
+ * find still inside on the index it retires and wait for; the delay is
+ * computed now, so an expedited request that came meanwhile counts.
+ */
+static void srcu_kick_gp(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+
+	unsigned long delay = 0;
+	bool push;
+
+	srcu_lock(&sup->lock);
+	push = ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed);
+	if (push) {
+		delay = srcu_get_delay(ssp) ? SRCU_INTERVAL : 0;
+		srcu_mark_gp_work_locked(sup, delay);
+	}
+	srcu_unlock(&sup->lock);
+	if (push)
+		srcu_queue_gp_work(sup, delay);
 }
 
 /* This thread's srcu_data for queueing callbacks: CPU 0's while small. */
@@ -1003,7 +1040,7 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 					     bool caller_drives)
 {
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
-	bool needgp = false, needexp = false;
+	bool needgp = false, needexp = false, started = false;
 	struct srcu_node *sdp_mynode;
 	struct srcu_data *sdp;
 	int idx, ss_state;
@@ -1039,10 +1076,13 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 
 	sdp_mynode = ss_state < SRCU_SIZE_WAIT_BARRIER ? NULL : sdp->mynode;
 	if (needgp)
-		srcu_funnel_gp_start(ssp, sdp, s, do_norm, caller_drives);
+		started = srcu_funnel_gp_start(ssp, sdp, s, do_norm, caller_drives);
 	else if (needexp)
 		srcu_funnel_exp_start(ssp, sdp_mynode, s, caller_drives);
 	srcu_internal_read_unlock(ssp, idx);
+	/* An expedited waiter runs the GP it started itself. */
+	if (started && !(caller_drives && !do_norm))
+		srcu_kick_gp(ssp);
 	return s;
 }
 
