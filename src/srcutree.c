@@ -884,18 +884,18 @@ static void process_srcu(struct srcu_work *work)
  * The kernel leaves a process_srcu() that sleeps on its one-jiffy timer
  * asleep (grace-period transfer, the seed thread).  With promote_inflight
  * we wake it now, unless the caller is about to drive the state machine
- * itself.  Caller holds sup->lock.
+ * itself.  Caller holds sup->lock; returns true if the caller must wake
+ * the worker (srcu_queue_gp_work(sup, 0)) once it has dropped the lock.
  */
-static void srcu_promote_inflight_locked(struct srcu_tree_usage *sup, bool caller_drives)
+static bool srcu_promote_inflight_locked(struct srcu_tree_usage *sup, bool caller_drives)
 {
 	if (!srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT) || !READ_ONCE(sup->srcu_gp_sleeping))
-		return;
+		return false;
 	if (!srcu_seq_state(sup->srcu_gp_seq))
-		return;
+		return false;
 	WRITE_ONCE(sup->srcu_gp_sleeping, false);
 	WRITE_ONCE(sup->n_promotions, sup->n_promotions + 1);
-	if (!caller_drives)
-		srcu_mod_delayed_work(&sup->work, 0);
+	return !caller_drives;
 }
 
 /*
@@ -907,6 +907,7 @@ static void srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	unsigned long sgsne;
+	bool wake;
 
 	for (; snp; snp = snp->srcu_parent) {
 		sgsne = READ_ONCE(snp->srcu_gp_seq_needed_exp);
@@ -925,8 +926,10 @@ static void srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node
 	srcu_lock_sup_contention(sup);
 	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, s))
 		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, s);
-	srcu_promote_inflight_locked(sup, caller_drives);
+	wake = srcu_promote_inflight_locked(sup, caller_drives);
 	srcu_unlock(&sup->lock);
+	if (wake)
+		srcu_queue_gp_work(sup, 0);
 }
 
 /*
@@ -944,7 +947,7 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 	int idx = srcu_seq_ctr(s) % 4;
 	struct srcu_node *snp, *snp_leaf;
 	unsigned long sgsne, snp_seq;
-	bool started = false;
+	bool started = false, wake = false;
 
 	/* Acquire: the tree is fully built once the state says so. */
 	if (smp_load_acquire(&sup->srcu_size_state) < SRCU_SIZE_WAIT_BARRIER)
@@ -991,9 +994,11 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 		srcu_gp_start(ssp);
 		started = true;
 	} else if (!do_norm) {
-		srcu_promote_inflight_locked(sup, caller_drives);
+		wake = srcu_promote_inflight_locked(sup, caller_drives);
 	}
 	srcu_unlock(&sup->lock);
+	if (wake)
+		srcu_queue_gp_work(sup, 0);
 	return started;
 }
 
