@@ -821,7 +821,7 @@ static void *reader_thread(void *arg)
 							   : start_poll_synchronize_srcu(ssp);
 		}
 		/* With SRCU_DEBUG it is truthful, and down/up readers are not "held". */
-		if (!rnd_below(&rd->rng, 16) && !srcu_read_lock_held(ssp) != HELD_FALSE(down))
+		if (!rnd_below(&rd->rng, 16) && (!srcu_read_lock_held(ssp)) != HELD_FALSE(down))
 			torture_error(E_HELD, "srcu_read_lock_held() %s in a %s reader",
 				      HELD_FALSE(down) ? "true" : "false", rflavour_names[f]);
 		if (!rnd_below(&rd->rng, 8)) {
