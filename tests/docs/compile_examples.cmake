@@ -77,17 +77,12 @@ foreach(doc ${DOCS})
       if(flavour STREQUAL "tiny")
         set(defs -DSRCU_TINY=1)
       endif()
-      set(obj ${WORK_DIR}/${docname}_${name}-${flavour}.o)
-      set(cmd ${COMPILER} -std=gnu11 -c -fPIC -Wall -Wextra -Werror ${san_flags} ${defs}
-          -I${INCLUDE_DIR} ${FLAGS} ${src} -o ${obj})
+      # One compiler run compiles and links.
+      set(cmd ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra -Werror ${san_flags}
+          ${defs} -I${INCLUDE_DIR} ${FLAGS} ${src} -Wl,--no-undefined
+          ${LIB_tree} ${LIB_tiny} -lpthread -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
       execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out
                       ERROR_VARIABLE out)
-      if(rc EQUAL 0)
-        set(cmd ${COMPILER} -shared ${san_flags} -Wl,--no-undefined ${obj}
-            ${LIB_tree} ${LIB_tiny} -lpthread -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
-        execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                        ERROR_VARIABLE out)
-      endif()
       math(EXPR count "${count} + 1")
       if(NOT rc EQUAL 0)
         string(REPLACE ";" " " cmd_string "${cmd}")
