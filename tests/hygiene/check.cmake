@@ -5,7 +5,8 @@
 #   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
 #   - every header in one unit (both flavours' prefixed names side by side);
 #   - a liburcu flavour header before <srcu.h>, as the README advises;
-#   - usage.c: every macro and kernel name used, for each flavour.
+#   - usage.c: every macro and kernel name used, for each flavour, and
+#     with SRCU_NO_INLINE and SRCU_DEBUG (readers mapped to the library).
 # Every failing case is reported, then the test fails.
 #
 # Inputs (-D): LANG (c or c++), COMPILER, STDS (standards, '|'-separated),
@@ -56,6 +57,7 @@ add_case(urcu_first "" "#include <urcu/urcu-memb.h>\n#include <srcu.h>\n${tail}"
 add_case(usage_tree "" "@usage")
 add_case(usage_tiny "-DSRCU_TINY" "@usage")
 add_case(usage_noinline "-DSRCU_NO_INLINE" "@usage")
+add_case(usage_debug "-DSRCU_DEBUG=1" "@usage")
 
 if(LANG STREQUAL "c")
   set(ext c)
