@@ -227,23 +227,25 @@ srcu_tree_readers_exit(struct srcu_tree_struct *ssp, long idx, const char *func)
 
 /*
  * Normal, nmisafe and down/up readers: one entry, then barrier B; barrier
- * C, then one exit.  SRCU_TREE_RSEQ_FENCED chooses how: 0, an atomic
- * increment, whose lock prefix is B or C on x86 (a fence elsewhere); 1, a
- * restartable sequence, a plain add, then a real full barrier.  bench/read.c
- * measures both; doc/design.md ("Read side") has the figures and the choice.
+ * C, then one exit.  Two ways, by_rseq chooses: false, an atomic increment,
+ * whose lock prefix is B or C on x86 (a fence elsewhere); true, a
+ * restartable sequence, a plain add, with a real full barrier beside it.
+ * Both cost one locked instruction on x86, and the atomic way has fewer
+ * others: bench/read.c measures the two ("normal rseq+mb"), doc/design.md
+ * ("Read side") has the figures.  SRCU_TREE_RSEQ_FENCED is the choice.
  */
 #ifndef SRCU_TREE_RSEQ_FENCED
 #define SRCU_TREE_RSEQ_FENCED	0
 #endif
 
 /* Count one entry on this CPU for the current index, then B; returns the index. */
-static inline int srcu_tree_ctr_lock_mb(struct srcu_tree_struct *ssp,
-					unsigned int flavor)
+static inline int srcu_tree_ctr_lock_mb_how(struct srcu_tree_struct *ssp,
+					    unsigned int flavor, bool by_rseq)
 {
 	struct srcu_tree_reader *r = srcu_tree_readers(ssp, flavor);
 	int idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
 
-	if (SRCU_TREE_RSEQ_FENCED && srcu_tree_ctr_inc_rseq(ssp, r, idx, false)) {
+	if (by_rseq && srcu_tree_ctr_inc_rseq(ssp, r, idx, false)) {
 		srcu_smp_mb(); /* B */ /* Pairs with A and E: keep the critical section after the count. */
 		return idx;
 	}
@@ -253,15 +255,15 @@ static inline int srcu_tree_ctr_lock_mb(struct srcu_tree_struct *ssp,
 }
 
 /*
- * B, then count one exit for index idx on this CPU (not necessarily the
+ * C, then count one exit for index idx on this CPU (not necessarily the
  * CPU of the entry: only the sums over all CPUs matter).
  */
-static inline void srcu_tree_ctr_unlock_mb(struct srcu_tree_struct *ssp, long idx,
-					   const char *func)
+static inline void srcu_tree_ctr_unlock_mb_how(struct srcu_tree_struct *ssp, long idx,
+					       const char *func, bool by_rseq)
 {
 	struct srcu_tree_reader *r = srcu_tree_readers_exit(ssp, idx, func);
 
-	if (SRCU_TREE_RSEQ_FENCED) {
+	if (by_rseq) {
 		srcu_smp_mb(); /* C */ /* Pairs with A and D: keep the critical section before the count. */
 		if (srcu_tree_ctr_inc_rseq(ssp, r, idx, true))
 			return;
@@ -269,6 +271,18 @@ static inline void srcu_tree_ctr_unlock_mb(struct srcu_tree_struct *ssp, long id
 		srcu_smp_mb__before_atomic(); /* C */ /* Pairs with A and D, as above. */
 	}
 	srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
+}
+
+static inline int srcu_tree_ctr_lock_mb(struct srcu_tree_struct *ssp,
+					unsigned int flavor)
+{
+	return srcu_tree_ctr_lock_mb_how(ssp, flavor, SRCU_TREE_RSEQ_FENCED);
+}
+
+static inline void srcu_tree_ctr_unlock_mb(struct srcu_tree_struct *ssp, long idx,
+					   const char *func)
+{
+	srcu_tree_ctr_unlock_mb_how(ssp, idx, func, SRCU_TREE_RSEQ_FENCED);
 }
 
 /*
