@@ -449,6 +449,7 @@ static void test_size_on_contention(void **state)
 	for (i = 0; i < 20 && stats_of(&ss).size_state != SRCU_SIZE_BIG; i++)
 		srcu_tree_synchronize_expedited(&ss);
 	assert_int_equal(stats_of(&ss).size_state, SRCU_SIZE_BIG);
+	srcu_tree_synchronize(&ss);	/* The hammers' last polls may still be pending. */
 	srcu_tree_barrier(&ss);
 	assert_int_equal(srcu_tree_cleanup(&ss), 0);
 }
