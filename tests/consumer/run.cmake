@@ -51,8 +51,13 @@ file(MAKE_DIRECTORY ${WORK_DIR})
 run(WHAT "install" CMD ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX})
 
 set(san_flags "")
+set(werror -Werror)
 if(SANITIZER)
   set(san_flags -fsanitize=${SANITIZER} -fno-omit-frame-pointer)
+endif()
+if(SANITIZER MATCHES "thread")
+  # gcc warns (-Wtsan) on every fence in the headers' TSan code path.
+  set(werror "")
 endif()
 
 if(MODE STREQUAL "cmake")
@@ -96,7 +101,7 @@ elseif(MODE STREQUAL "pkgconfig")
     run(WHAT "pkg-config" CMD ${PKG_CONFIG} --libs ${modules} ENV ${pc_env} OUT libs)
     separate_arguments(cflags UNIX_COMMAND "${cflags}")
     separate_arguments(libs UNIX_COMMAND "${libs}")
-    run(WHAT "compile ${name}" CMD ${C_COMPILER} ${san_flags} -Wall -Wextra -Werror
+    run(WHAT "compile ${name}" CMD ${C_COMPILER} ${san_flags} -Wall -Wextra ${werror}
         ${cflags} ${PROJECT_DIR}/${source} -o ${WORK_DIR}/${name} ${libs})
     run_program(${WORK_DIR}/${name} ${name} ${arg})
   endforeach()

@@ -27,8 +27,14 @@ string(REPLACE "|" ";" FLAGS "${FLAGS}")
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 set(san_flags "")
+set(werror -Werror)
 if(SANITIZER)
   set(san_flags -fsanitize=${SANITIZER})
+endif()
+if(SANITIZER MATCHES "thread")
+  # gcc warns (-Wtsan) on every fence in the headers' TSan code path: the
+  # examples are held to -Werror in the other builds.
+  set(werror "")
 endif()
 
 set(marker "\n<!-- example: ")
@@ -78,7 +84,7 @@ foreach(doc ${DOCS})
         set(defs -DSRCU_TINY=1)
       endif()
       # One compiler run compiles and links.
-      set(cmd ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra -Werror ${san_flags}
+      set(cmd ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra ${werror} ${san_flags}
           ${defs} -I${INCLUDE_DIR} ${FLAGS} ${src} -Wl,--no-undefined
           ${LIB_tree} ${LIB_tiny} -lpthread -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
       execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out
