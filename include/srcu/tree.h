@@ -66,7 +66,7 @@ struct srcu_tree_struct {
 	/* Update-side state. */
 	struct srcu_tree_usage *srcu_sup;	/* grace-period machinery; NULL until initialised */
 	unsigned int srcu_init_flavor;		/* reader flavour chosen at definition, 0 = any */
-} __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
+};
 
 /*
  * Static definitions need no init call: the first reader or updater to
