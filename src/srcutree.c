@@ -135,9 +135,8 @@ static void init_srcu_data(struct srcu_tree_struct *ssp, struct srcu_tree_usage 
  * srcu_cb_mutex, or init).  On failure the state stays ALLOC and the next
  * grace-period end tries again.
  */
-static bool init_srcu_struct_nodes(struct srcu_tree_struct *ssp)
+static bool init_srcu_struct_nodes(struct srcu_tree_struct *ssp, struct srcu_tree_usage *sup)
 {
-	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	int per_level[SRCU_MAX_LEVELS], i, level, nr = ssp->srcu_nr_cpus;
 	struct srcu_node *snp, *leaves;
 	unsigned int cpu;
@@ -251,10 +250,8 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 		sizing = nr >= (unsigned int)srcu_param(SRCU_PARAM_BIG_CPU_LIM) ?
 			 SRCU_SIZING_INIT : SRCU_SIZING_NONE | SRCU_SIZING_CONTEND;
 	sup->srcu_sizing = sizing;
-	ssp->srcu_sup = sup;	/* Published below; the nodes need it now. */
 	if ((sizing & ~SRCU_SIZING_CONTEND) == SRCU_SIZING_INIT) {
-		if (!init_srcu_struct_nodes(ssp)) {
-			ssp->srcu_sup = NULL;
+		if (!init_srcu_struct_nodes(ssp, sup)) {
 			srcu_free_all(ssp, sup, readers);
 			return -ENOMEM;
 		}
@@ -713,7 +710,7 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 	/* One step towards big, if on the way. */
 	if (ss_state != SRCU_SIZE_SMALL && ss_state != SRCU_SIZE_BIG) {
 		if (ss_state == SRCU_SIZE_ALLOC)
-			init_srcu_struct_nodes(ssp);
+			init_srcu_struct_nodes(ssp, sup);
 		else
 			smp_store_release(&sup->srcu_size_state, ss_state + 1);
 	}
