@@ -162,8 +162,13 @@ srcu_tree_readers(struct srcu_tree_struct *ssp, unsigned int flavor)
 
 	if (caa_unlikely(!r))
 		r = srcu_tree_readers_init(ssp);
+	/*
+	 * Acquire: pairs with the fetch_or in srcu_tree_reader_flavor_slow(),
+	 * which follows the membarrier decision, so a fast reader that finds
+	 * its bit set also sees srcu_tree_fast_fence as decided.
+	 */
 	if (flavor && caa_unlikely(!(__atomic_load_n(&ssp->srcu_reader_flavor,
-						     __ATOMIC_RELAXED) & flavor)))
+						     __ATOMIC_ACQUIRE) & flavor)))
 		srcu_tree_reader_flavor_slow(ssp, flavor);
 	return r;
 }
@@ -348,23 +353,23 @@ static inline void srcu_tree_up_read_inl(struct srcu_tree_struct *ssp, int idx)
  * running thread instead (membarrier), see doc/design.md, so the count is
  * a plain per-CPU add by restartable sequence where there is one, the
  * atomic increment otherwise.  Without membarrier (srcu_tree_fast_fence)
- * they count as normal readers do, B and C included.  The returned
- * pointer names the index (CPU 0's atomic counter pair for it).
+ * they count as normal readers do, B and C included; the flag is read
+ * after srcu_tree_readers(), whose first-use slow paths may decide it.
+ * The returned pointer names the index (CPU 0's atomic counter pair).
  */
 static inline struct srcu_tree_ctr *
 srcu_tree_fast_lock(struct srcu_tree_struct *ssp, unsigned int flavor)
 {
-	struct srcu_tree_reader *r;
-	int idx;
+	/* First: a first use may decide srcu_tree_fast_fence right here. */
+	struct srcu_tree_reader *r = srcu_tree_readers(ssp, flavor);
+	int idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
 
 	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED))) {
-		idx = srcu_tree_ctr_lock_mb(ssp, flavor); /* B inside: no membarrier. */
-		return &ssp->srcu_readers[0].srcu_ctrs[idx];
-	}
-	r = srcu_tree_readers(ssp, flavor);
-	idx = __atomic_load_n(&ssp->srcu_idx, __ATOMIC_RELAXED) & 0x1;
-	if (!srcu_tree_ctr_inc_rseq(ssp, r, idx, false))
 		srcu_tree_ctr_inc_atomic(ssp, r, idx, false);
+		srcu_smp_mb__after_atomic(); /* B */ /* Only without membarrier: pairs with A and E. */
+	} else if (!srcu_tree_ctr_inc_rseq(ssp, r, idx, false)) {
+		srcu_tree_ctr_inc_atomic(ssp, r, idx, false);
+	}
 	return &r[0].srcu_ctrs[idx];
 }
 
@@ -375,13 +380,13 @@ static inline void srcu_tree_fast_unlock(struct srcu_tree_struct *ssp,
 	long idx = scp - &ssp->srcu_readers[0].srcu_ctrs[0];
 	struct srcu_tree_reader *r;
 
-	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED))) {
-		srcu_tree_ctr_unlock_mb(ssp, idx, func); /* C inside: no membarrier. */
-		return;
-	}
 	r = srcu_tree_readers_exit(ssp, idx, func);
-	if (!srcu_tree_ctr_inc_rseq(ssp, r, idx, true))
+	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED))) {
+		srcu_smp_mb__before_atomic(); /* C */ /* Only without membarrier: pairs with A and D. */
 		srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
+	} else if (!srcu_tree_ctr_inc_rseq(ssp, r, idx, true)) {
+		srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
+	}
 }
 
 static inline struct srcu_tree_ctr *

@@ -276,6 +276,30 @@ static unsigned long total_of(struct srcu_struct *ssp, bool exits)
 	return count_of(ssp, false, exits) + count_of(ssp, true, exits);
 }
 
+/*
+ * The first fast reader of the process, on a DEFINE_SRCU_FAST struct: its
+ * first use decides membarrier, and that very reader must already count
+ * the way the decision says (fenced and atomic when membarrier is refused
+ * or turned off).  Runs first: the decision is once per process.
+ */
+DEFINE_STATIC_SRCU_FAST(first_fast);
+
+static void test_first_fast_reader(void **state)
+{
+	struct srcu_ctr *scp;
+
+	(void)state;
+	scp = srcu_read_lock_fast(&first_fast);
+	assert_int_equal(total_of(&first_fast, false), 1);
+	if (fast_rseq_expected())
+		assert_int_equal(count_of(&first_fast, true, false), 1);
+	else
+		assert_int_equal(count_of(&first_fast, true, false), 0);
+	srcu_read_unlock_fast(&first_fast, scp);
+	assert_int_equal(total_of(&first_fast, true), 1);
+	synchronize_srcu(&first_fast);
+}
+
 /* Which path each reader flavour counts on here. */
 static void test_counting_paths(void **state)
 {
@@ -497,6 +521,9 @@ static void test_virtual_cpu_switch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+#ifndef SRCU_TINY
+		cmocka_unit_test(test_first_fast_reader),	/* must stay first */
+#endif
 		cmocka_unit_test(test_signal_nested_nmisafe),
 		cmocka_unit_test(test_signal_nested_fast),
 #ifndef SRCU_TINY
