@@ -25,6 +25,11 @@ passes=("$@")
 lean=(-DSRCU_BUILD_BENCH=OFF -DSRCU_BUILD_EXAMPLES=OFF)
 # The deliberately broken torture runs prove the checker, not the library.
 checked=(-LE "long|broken")
+# The fork tests run in the normal and debug passes only: a child forked
+# while another thread is inside the sanitizer runtime's allocator inherits
+# that lock held, and gcc 12's ASan/TSan runtimes have no fork handler for
+# it (the child hangs in calloc(), seen about one run in three under ASan).
+sanitized=("${checked[@]}" -E "^test_fork-")
 
 # TSan: clang's instruments fences too; gcc's ignores them (-Wtsan says so),
 # which costs nothing here (see doc/reliability.md), so it is the fallback.
@@ -48,8 +53,8 @@ start=$(date +%s)
 for p in "${passes[@]}"; do
 	case $p in
 	normal) run_pass normal cc -- -LE long ;;
-	asan) run_pass asan cc -DSRCU_SANITIZER=address,undefined "${lean[@]}" -- "${checked[@]}" ;;
-	tsan) run_pass tsan "${tsan[@]}" -DSRCU_SANITIZER=thread "${lean[@]}" -- "${checked[@]}" ;;
+	asan) run_pass asan cc -DSRCU_SANITIZER=address,undefined "${lean[@]}" -- "${sanitized[@]}" ;;
+	tsan) run_pass tsan "${tsan[@]}" -DSRCU_SANITIZER=thread "${lean[@]}" -- "${sanitized[@]}" ;;
 	debug) run_pass debug cc -DSRCU_DEBUG=ON "${lean[@]}" -- "${checked[@]}" ;;
 	*) echo "unknown pass '$p' (normal, asan, tsan, debug, --quick)" >&2; exit 2 ;;
 	esac
