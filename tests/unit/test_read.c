@@ -374,6 +374,7 @@ struct pin_reader {
 	int cpu;			/* pinned to, or -1 */
 	int *stop;
 	long reads;
+	int started;			/* set after the first chunk of readers */
 	pthread_t tid;
 };
 
@@ -396,6 +397,8 @@ static void *pin_reader_fn(void *arg)
 			srcu_read_unlock_fast(p->ssp, scp);
 		}
 		n += 256;
+		if (n == 256)
+			test_set(&p->started, 1);
 	}
 	__atomic_store_n(&p->reads, n, __ATOMIC_RELAXED);
 	return NULL;
@@ -431,7 +434,7 @@ static void run_migration_case(long nr_cpus)
 	assert_int_equal(init_srcu_struct_fast(&ss), 0);
 	assert_int_equal(srcu_param_set("nr_cpus", 0), 0);
 	for (int i = 0; i < 3; i++) {
-		r[i] = (struct pin_reader){ &ss, i < 2 ? cpus[i] : -1, &stop, 0, 0 };
+		r[i] = (struct pin_reader){ &ss, i < 2 ? cpus[i] : -1, &stop, 0, 0, 0 };
 		r[i].tid = test_thread_start(pin_reader_fn, &r[i]);
 	}
 	end = test_now_ns() + 300 * 1000 * 1000ULL;
@@ -501,12 +504,15 @@ static void test_virtual_cpu_switch(void **state)
 	(void)state;
 	(void)two_cpus(cpus);
 	assert_int_equal(init_srcu_struct_fast(&ss), 0);
-	plain = (struct pin_reader){ &ss, cpus[0], &stop, 0, 0 };
-	v = (struct vcpu_case){ { &ss, cpus[1], &stop, 0, 0 }, 0 };
+	plain = (struct pin_reader){ &ss, cpus[0], &stop, 0, 0, 0 };
+	v = (struct vcpu_case){ { &ss, cpus[1], &stop, 0, 0, 0 }, 0 };
 	plain.tid = test_thread_start(pin_reader_fn, &plain);
 	v.r.tid = test_thread_start(vcpu_switcher, &v);
+	/* Both running, one of them switched (a loaded machine may be slow to start them). */
 	assert_true(test_wait_for(&v.switched, 1));
-	test_sleep_ms(100);
+	assert_true(test_wait_for(&v.r.started, 1));
+	assert_true(test_wait_for(&plain.started, 1));
+	test_sleep_ms(50);
 	test_set(&stop, 1);
 	test_thread_join(plain.tid);
 	test_thread_join(v.r.tid);
