@@ -170,6 +170,11 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 
 	smp_mb(); /* A */ /* Pairs with B: updates before, counts after. */
 	if (smp_load_acquire(cnt) != 0) {
+		/*
+		 * The reader that empties i will queue the driver, perhaps in a
+		 * signal handler: the pool must not need starting then.
+		 */
+		srcu_wq_prepare(SRCU_WQ_GP);
 		WRITE_ONCE(ssp->srcu_gp_waiting, i + 1);
 		smp_mb(); /* F */ /* Pairs with G: flag before the count. */
 		if (smp_load_acquire(cnt) != 0)

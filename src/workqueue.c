@@ -524,6 +524,11 @@ static struct wq_pool *wq_pool_of(const struct srcu_work *w)
 	return &wq_pools[w->pool];
 }
 
+void srcu_wq_prepare(enum srcu_work_pool pool)
+{
+	wq_start(&wq_pools[pool]);
+}
+
 bool srcu_queue_work(struct srcu_work *w)
 {
 	struct wq_pool *p = wq_pool_of(w);

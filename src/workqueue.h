@@ -28,6 +28,7 @@
 #define srcu_flush_work		SRCU_PRIV(flush_work)
 #define srcu_work_busy		SRCU_PRIV(work_busy)
 #define srcu_current_work	SRCU_PRIV(current_work)
+#define srcu_wq_prepare		SRCU_PRIV(wq_prepare)
 #define srcu_now_ns		SRCU_PRIV(now_ns)
 #define srcu_jiffy_ns		SRCU_PRIV(jiffy_ns)
 #define srcu_jiffies		SRCU_PRIV(jiffies)
@@ -67,6 +68,13 @@ bool srcu_work_busy(const struct srcu_work *w);
 
 /* The work item the calling thread is running, or NULL if not a worker. */
 struct srcu_work *srcu_current_work(void);
+
+/*
+ * Make sure pool has started (has a worker), so that a later
+ * srcu_queue_work() on it, perhaps from a signal handler, need not start
+ * it.  Not async-signal-safe itself.
+ */
+void srcu_wq_prepare(enum srcu_work_pool pool);
 
 /* Time base. */
 uint64_t srcu_now_ns(void);		/* CLOCK_MONOTONIC */
