@@ -696,6 +696,19 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 			srcu_unlock(&sdp->lock);
 		}
 
+	/*
+	 * One step towards big, if on the way.  Still under srcu_cb_mutex:
+	 * unlike the kernel, where only process_srcu() ends grace periods,
+	 * an expedited waiter may end the next one while we are here, and
+	 * two steps (two tree allocations) must not overlap.
+	 */
+	if (ss_state != SRCU_SIZE_SMALL && ss_state != SRCU_SIZE_BIG) {
+		if (ss_state == SRCU_SIZE_ALLOC)
+			init_srcu_struct_nodes(ssp, sup);
+		else
+			smp_store_release(&sup->srcu_size_state, ss_state + 1);
+	}
+
 	srcu_unlock(&sup->srcu_cb_mutex);
 
 	/* Start the next grace period if one was asked for. */
@@ -706,14 +719,6 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 		started = true;
 	}
 	srcu_unlock(&sup->lock);
-
-	/* One step towards big, if on the way. */
-	if (ss_state != SRCU_SIZE_SMALL && ss_state != SRCU_SIZE_BIG) {
-		if (ss_state == SRCU_SIZE_ALLOC)
-			init_srcu_struct_nodes(ssp, sup);
-		else
-			smp_store_release(&sup->srcu_size_state, ss_state + 1);
-	}
 	return started;
 }
 
