@@ -26,6 +26,17 @@
 /* A hung child is killed after this long: some hangs are the point. */
 #define HANG_MS		1500
 
+/*
+ * Every test here forks while the parent's worker threads may be starting
+ * or exiting, which deadlocks children under ASan (its allocator is not
+ * fork-safe, see child.h): the other passes run them.
+ */
+#ifdef TEST_ASAN
+#define SKIP_UNDER_ASAN()	skip()
+#else
+#define SKIP_UNDER_ASAN()	do { } while (0)
+#endif
+
 struct counted {
 	struct rcu_head rh;
 	int calls;
@@ -110,6 +121,7 @@ static void test_child_uses_library(void **state)
 	struct child_result r;
 	struct counted c = { .calls = 0 };
 
+	SKIP_UNDER_ASAN();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	synchronize_srcu(&parent_ss);
 	call_srcu(&parent_ss, &c.rh, counted_cb);
@@ -150,6 +162,7 @@ static void test_pending_callbacks(void **state)
 	struct child_result r;
 	int i;
 
+	SKIP_UNDER_ASAN();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	pending_idx = srcu_read_lock(&parent_ss);
 	for (i = 0; i < 4; i++) {
@@ -211,6 +224,7 @@ static void test_reader_in_other_thread(void **state)
 	struct child_result r;
 	pthread_t t;
 
+	SKIP_UNDER_ASAN();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	t = test_thread_start(hold_reader, &h);
 	assert_true(test_wait_for(&h.inside, 1));
@@ -273,6 +287,7 @@ static void test_fork_during_updates(void **state)
 	pthread_t t;
 	int i, before;
 
+	SKIP_UNDER_ASAN();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	t = test_thread_start(updater_fn, &u);
 	assert_true(test_wait_for(&u.rounds, 1));
