@@ -166,7 +166,7 @@ static void run_signal_case(enum reader_kind kind)
 	struct sig_case *c = calloc(1, sizeof(*c));
 	struct sigaction sa = { .sa_handler = sig_handler }, old_sa;
 	pthread_t reader, updater;
-	uint64_t end;
+	uint64_t end, hard_end;
 	long signals = 0;
 
 	assert_non_null(c);
@@ -183,12 +183,25 @@ static void run_signal_case(enum reader_kind kind)
 	__atomic_store_n(&sig_case, c, __ATOMIC_RELEASE);
 	reader = test_thread_start(sig_reader, c);
 	updater = test_thread_start(sig_updater, c);
+	/*
+	 * 400 ms of signals, longer (10 s at most) until the reader, a
+	 * handler and the updater have each got somewhere: under a sanitizer
+	 * on a loaded machine a pure flood can keep the reader in handlers.
+	 * A short pause every 1024 signals lets it out.
+	 */
 	end = test_now_ns() + 400 * 1000 * 1000ULL;
-	while (test_now_ns() < end) {
+	hard_end = test_now_ns() + 10 * 1000 * 1000 * 1000ULL;
+	while (test_now_ns() < hard_end &&
+	       (test_now_ns() < end ||
+		!__atomic_load_n(&c->thread_reads, __ATOMIC_RELAXED) ||
+		!__atomic_load_n(&c->handler_reads, __ATOMIC_RELAXED) ||
+		!__atomic_load_n(&c->gps, __ATOMIC_RELAXED))) {
 		if (pthread_kill(reader, SIGUSR1) == 0)
 			signals++;
 		if (signals % 64 == 0)
 			sched_yield();
+		if (signals % 1024 == 0)
+			usleep(100);
 	}
 	test_set(&c->stop, 1);
 	test_thread_join(reader);
