@@ -468,7 +468,13 @@ static void run_migration_case(long nr_cpus)
 		      ss.srcu_nr_cpus, total, count_of(&ss, true, false));
 	assert_int_equal(total_of(&ss, false), total);
 	assert_int_equal(total_of(&ss, true), total);
-	if (fast_rseq_expected())
+	/*
+	 * Which path counted depends on where the scheduler ran the threads;
+	 * with nr_cpus=1 only a thread on CPU 0 may use rseq, and under a
+	 * sanitizer on a loaded machine none may have.  The counts above are
+	 * what must hold; the path is checked where every CPU has a slot.
+	 */
+	if (fast_rseq_expected() && nr_cpus == 0)
 		assert_true(count_of(&ss, true, false) > 0);
 	assert_int_equal(cleanup_srcu_struct(&ss), 0);
 }
