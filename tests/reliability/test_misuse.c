@@ -169,10 +169,19 @@ static void test_null(void **state)
 
 /* Row: double init. */
 
+#ifndef SRCU_TINY
+/* What a double init loses, kept reachable so that leak checkers stay quiet. */
+static void *volatile double_init_lost[2];
+#endif
+
 static void double_init(void *arg)
 {
 	init_srcu_struct(&ss);
 	synchronize_srcu(&ss);
+#ifndef SRCU_TINY
+	double_init_lost[0] = ss.srcu_sup;
+	double_init_lost[1] = ss.srcu_readers;
+#endif
 	init_srcu_struct(&ss);	/* Tree: the first allocation is lost. */
 	synchronize_srcu(&ss);
 	if (cleanup_srcu_struct(&ss))
