@@ -179,6 +179,15 @@ static inline bool child_aborted_saying(const struct child_result *r, const char
 	return true;
 }
 
+/* Did the child hang (and was killed at its deadline)? */
+static inline bool child_hung(const struct child_result *r)
+{
+	if (!r->hung)
+		fprintf(stderr, "child: status=%#x, expected a hang; stderr:\n%s\n",
+			r->status, r->err);
+	return r->hung;
+}
+
 /* Did the child exit with status 0? */
 static inline bool child_exited_ok(const struct child_result *r)
 {

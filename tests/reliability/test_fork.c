@@ -232,7 +232,7 @@ static void test_reader_in_other_thread(void **state)
 	run_in_child(child_fresh_only, NULL, &r);
 	assert_true(child_exited_ok(&r));
 	run_in_child_for(child_waits_for_lost_reader, NULL, &r, HANG_MS);
-	assert_true(r.hung);
+	assert_true(child_hung(&r));
 	test_set(&h.release, 1);
 	test_thread_join(t);
 	srcu_barrier(&parent_ss);

@@ -404,7 +404,7 @@ static void test_sync_in_own_reader(void **state)
 	}
 	/* Never returns: the grace period waits for the caller's own reader. */
 	run_in_child_for(sync_in_own_reader, NULL, &r, HANG_MS);
-	assert_true(r.hung);
+	assert_true(child_hung(&r));
 }
 
 /* Row: a thread exits while inside a reader. */
@@ -431,7 +431,7 @@ static void test_thread_exits_in_reader(void **state)
 
 	/* The reader never ends, so no later grace period does either. */
 	run_in_child_for(thread_exits_in_reader, NULL, &r, HANG_MS);
-	assert_true(r.hung);
+	assert_true(child_hung(&r));
 }
 
 /* Rows: use after cleanup_srcu_struct(), and cleanup twice. */
