@@ -174,7 +174,7 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 		 * The reader that empties i will queue the driver, perhaps in a
 		 * signal handler: the pool must not need starting then.
 		 */
-		srcu_wq_prepare(SRCU_WQ_GP);
+		srcu_wq_prepare(1u << SRCU_WQ_GP);
 		WRITE_ONCE(ssp->srcu_gp_waiting, i + 1);
 		smp_mb(); /* F */ /* Pairs with G: flag before the count. */
 		if (smp_load_acquire(cnt) != 0)
@@ -240,10 +240,30 @@ SRCU_EXPORT void SRCU_API(drive_gp)(struct srcu_work *work)
 	srcu_advance(caa_container_of(work, struct srcu_tiny_struct, srcu_work));
 }
 
-/* A reader emptied the index the driver waits for: run it again. */
+/*
+ * A reader emptied the index the driver waits for: run it again.  The
+ * reader may be in a signal handler; srcu_idx_drained() prepared the pool.
+ */
 SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
 {
-	srcu_queue_work(&ssp->srcu_work);
+	srcu_queue_work_nmisafe(&ssp->srcu_work);
+}
+
+/* Is w one of ssp's two work items (the driver, the invoker)? */
+static bool srcu_work_of(const struct srcu_work *w, const void *ssp)
+{
+	const struct srcu_tiny_struct *sp = ssp;
+
+	return w == &sp->srcu_work || w == &sp->srcu_cb_work;
+}
+
+/*
+ * What a thread waiting for ssp's grace periods (pools: GP), or for its
+ * callbacks too (GP and CB), runs itself if a pool has no worker.
+ */
+static struct srcu_wq_owner srcu_work_owner(struct srcu_tiny_struct *ssp, unsigned int pools)
+{
+	return (struct srcu_wq_owner){ .pools = pools, .mine = srcu_work_of, .arg = ssp };
 }
 
 /*
@@ -255,6 +275,7 @@ SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
  */
 static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 {
+	const struct srcu_wq_owner gp_work = srcu_work_owner(ssp, 1u << SRCU_WQ_GP);
 	int val;
 
 	__atomic_fetch_add(&ssp->srcu_gp_end_waiters, 1, __ATOMIC_SEQ_CST);
@@ -262,7 +283,7 @@ static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 		val = __atomic_load_n(&ssp->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
 		if (ULONG_CMP_GE(__atomic_load_n(&ssp->srcu_idx, __ATOMIC_SEQ_CST), cookie))
 			break;
-		srcu_futex_wait(&ssp->srcu_gp_end_futex, val);
+		srcu_wq_wait(&ssp->srcu_gp_end_futex, val, &gp_work);
 	}
 	__atomic_fetch_sub(&ssp->srcu_gp_end_waiters, 1, __ATOMIC_SEQ_CST);
 }
@@ -316,6 +337,8 @@ static void srcu_call(struct srcu_tiny_struct *ssp, struct rcu_head *rhp,
 	tiny_unlock(ssp);
 	if (kick)
 		srcu_queue_work(&ssp->srcu_work);
+	/* If the pools have no worker yet, the work this needs may be queued already. */
+	srcu_wq_prepare((1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
 }
 
 SRCU_EXPORT void SRCU_API(call)(struct srcu_tiny_struct *ssp, struct rcu_head *rhp,
@@ -361,12 +384,22 @@ SRCU_EXPORT unsigned long SRCU_API(start_poll_synchronize)(struct srcu_tiny_stru
 	return cookie;
 }
 
+static bool srcu_cookie_done(struct srcu_tiny_struct *ssp, unsigned long cookie)
+{
+	return cookie == SRCU_GET_STATE_COMPLETED ||
+	       ULONG_CMP_GE(READ_ONCE(ssp->srcu_idx), cookie);
+}
+
 SRCU_EXPORT bool SRCU_API(poll_state_synchronize)(struct srcu_tiny_struct *ssp,
 						  unsigned long cookie)
 {
-	if (cookie != SRCU_GET_STATE_COMPLETED &&
-	    ULONG_CMP_LT(READ_ONCE(ssp->srcu_idx), cookie))
-		return false;
+	const struct srcu_wq_owner gp_work = srcu_work_owner(ssp, 1u << SRCU_WQ_GP);
+
+	if (!srcu_cookie_done(ssp, cookie)) {
+		/* On a GP pool without workers, pollers drive our grace periods. */
+		if (!srcu_wq_help(&gp_work, NULL) || !srcu_cookie_done(ssp, cookie))
+			return false;
+	}
 	smp_mb(); /* Pairs with D: the GP comes before what the caller does next. */
 	return true;
 }
@@ -440,6 +473,8 @@ static void srcu_barrier_cb(struct rcu_head *rhp)
  */
 SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 {
+	const struct srcu_wq_owner all_work =
+		srcu_work_owner(ssp, (1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
 	struct srcu_work *cur = srcu_current_work();
 	struct srcu_barrier_marker stack_m = { .done = 0 }, *m;
 	struct rcu_head *old;
@@ -478,7 +513,7 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	if (kick)
 		srcu_queue_work(&ssp->srcu_cb_work);
 	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
-		srcu_futex_wait(&m->done, 0);
+		srcu_wq_wait(&m->done, 0, &all_work);
 	if (m != &stack_m)
 		srcu_free(m);
 }

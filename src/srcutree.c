@@ -97,14 +97,7 @@ static bool srcu_trylock(pthread_mutex_t *m)
 	return !err;
 }
 
-/* Futex wait/wake on a 32-bit word (process-private). */
-static void srcu_futex_wait(int32_t *uaddr, int32_t val)
-{
-	while (syscall(SYS_futex, uaddr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0) &&
-	       errno == EINTR)
-		;
-}
-
+/* Futex wake on a 32-bit word (process-private); waits are srcu_wq_wait()'s. */
 static void srcu_futex_wake_all(int32_t *uaddr)
 {
 	syscall(SYS_futex, uaddr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
@@ -1105,6 +1098,8 @@ static void __call_srcu(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
 	check_init_srcu_struct(ssp);
 	__atomic_fetch_add(&ssp->srcu_sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
 	(void)srcu_gp_start_if_needed(ssp, rhp, do_norm, false);
+	/* If the pools have no worker yet, the work this needs may be queued already. */
+	srcu_wq_prepare((1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
 }
 
 SRCU_EXPORT void srcu_tree_call(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
@@ -1175,6 +1170,27 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 
 /* Waiting for grace periods. */
 
+/*
+ * Is w one of ssp's work items: its process_srcu(), or a callback invoker
+ * of one of its CPUs?  (Every item on this library's GP pool is a
+ * process_srcu(), every one on its CB pool a srcu_data's invoker.)
+ */
+static bool srcu_work_of(const struct srcu_work *w, const void *ssp)
+{
+	if (w->pool == SRCU_WQ_GP)
+		return w == &((const struct srcu_tree_struct *)ssp)->srcu_sup->work;
+	return caa_container_of(w, struct srcu_data, work)->ssp == ssp;
+}
+
+/*
+ * What a thread waiting for ssp's grace periods (pools: GP), or for its
+ * callbacks too (GP and CB), runs itself if a pool has no worker.
+ */
+static struct srcu_wq_owner srcu_work_owner(struct srcu_tree_struct *ssp, unsigned int pools)
+{
+	return (struct srcu_wq_owner){ .pools = pools, .mine = srcu_work_of, .arg = ssp };
+}
+
 /* Promotion off, and process_srcu() asleep on its timer: leave it be. */
 static bool srcu_gp_kept_asleep(struct srcu_tree_usage *sup)
 {
@@ -1223,8 +1239,10 @@ static bool srcu_drive_expedited(struct srcu_tree_struct *ssp, unsigned long s)
 }
 
 /* Sleep until grace period s has ended; srcu_gp_end() wakes us. */
-static void srcu_wait_gp(struct srcu_tree_usage *sup, unsigned long s)
+static void srcu_wait_gp(struct srcu_tree_struct *ssp, unsigned long s)
 {
+	const struct srcu_wq_owner gp_work = srcu_work_owner(ssp, 1u << SRCU_WQ_GP);
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	int32_t val;
 
 	__atomic_fetch_add(&sup->srcu_gp_waiters, 1, __ATOMIC_SEQ_CST);
@@ -1232,7 +1250,7 @@ static void srcu_wait_gp(struct srcu_tree_usage *sup, unsigned long s)
 		val = __atomic_load_n(&sup->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
 		if (srcu_seq_done(&sup->srcu_gp_seq, s))
 			break;
-		srcu_futex_wait(&sup->srcu_gp_end_futex, val);
+		srcu_wq_wait(&sup->srcu_gp_end_futex, val, &gp_work);
 	}
 	__atomic_fetch_sub(&sup->srcu_gp_waiters, 1, __ATOMIC_SEQ_CST);
 }
@@ -1245,15 +1263,15 @@ static void srcu_wait_gp(struct srcu_tree_usage *sup, unsigned long s)
  */
 static void __synchronize_srcu(struct srcu_tree_struct *ssp, bool do_norm)
 {
-	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 	unsigned long s;
 
+	check_init_srcu_struct(ssp);
 	s = srcu_gp_start_if_needed(ssp, NULL, do_norm, !do_norm);
 	if (!do_norm && srcu_drive_expedited(ssp, s)) {
 		smp_mb(); /* The GP comes before what the caller does next. */
 		return;
 	}
-	srcu_wait_gp(sup, s);
+	srcu_wait_gp(ssp, s);
 	smp_mb(); /* The GP comes before what the caller does next. */
 }
 
@@ -1324,14 +1342,23 @@ SRCU_EXPORT unsigned long srcu_tree_start_poll_synchronize(struct srcu_tree_stru
 	return srcu_gp_start_if_needed(ssp, NULL, true, false);
 }
 
+static bool srcu_cookie_done(struct srcu_tree_usage *sup, unsigned long cookie)
+{
+	return cookie == SRCU_GET_STATE_COMPLETED ||
+	       srcu_seq_done_exact(&sup->srcu_gp_seq, cookie);
+}
+
 SRCU_EXPORT bool srcu_tree_poll_state_synchronize(struct srcu_tree_struct *ssp,
 						  unsigned long cookie)
 {
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+	const struct srcu_wq_owner gp_work = srcu_work_owner(ssp, 1u << SRCU_WQ_GP);
 
-	if (cookie != SRCU_GET_STATE_COMPLETED &&
-	    !srcu_seq_done_exact(&sup->srcu_gp_seq, cookie))
-		return false;
+	if (!srcu_cookie_done(sup, cookie)) {
+		/* On a GP pool without workers, pollers drive our grace periods. */
+		if (!srcu_wq_help(&gp_work, NULL) || !srcu_cookie_done(sup, cookie))
+			return false;
+	}
 	smp_mb(); /* The GP comes before what the caller does next. */
 	return true;
 }
@@ -1373,16 +1400,16 @@ static void srcu_barrier_one_cpu(struct srcu_tree_usage *sup, struct srcu_data *
 SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 {
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
+	const struct srcu_wq_owner all_work =
+		srcu_work_owner(ssp, (1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
 	unsigned long s = srcu_seq_snap(&sup->srcu_barrier_seq);
+	struct srcu_work *running = srcu_current_work();
 	unsigned int cpu;
 	int idx;
 
-	struct srcu_work *running = srcu_current_work();
-
 	srcu_debug_not_reader(ssp, "srcu_barrier");
 	/* Its own list is busy invoking us: the barrier could never complete. */
-	if (running && running->pool == SRCU_WQ_CB &&
-	    caa_container_of(running, struct srcu_data, work)->ssp == ssp)
+	if (running && running->pool == SRCU_WQ_CB && srcu_work_of(running, ssp))
 		srcu_die("srcu_barrier() from a callback of the same srcu_struct would deadlock");
 	srcu_lock(&sup->srcu_barrier_mutex);
 	if (srcu_seq_done(&sup->srcu_barrier_seq, s)) {
@@ -1406,7 +1433,7 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0)
 		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&sup->srcu_barrier_done, __ATOMIC_SEQ_CST))
-		srcu_futex_wait(&sup->srcu_barrier_done, 0);
+		srcu_wq_wait(&sup->srcu_barrier_done, 0, &all_work);
 
 	srcu_seq_end(&sup->srcu_barrier_seq);
 	srcu_unlock(&sup->srcu_barrier_mutex);

@@ -34,9 +34,19 @@
  * Tiny's reader wait), and the spare means that work queued meanwhile, even
  * from a signal handler that cannot create threads, still finds a worker.
  * A spare that stays idle WQ_REAP_NS exits, so an idle process is back to
- * one thread per pool in use.  If not even the first worker of a pool can be
- * created, the library dies naming the error (a later version may fall back
- * to running items in the caller instead); failing to add a spare only warns.
+ * one thread per pool in use.  Failing to add a spare only warns.
+ *
+ * A pool without workers (not even its first could be created: EAGAIN from
+ * RLIMIT_NPROC, say) carries on without one, and says so once on stderr:
+ * - every queueing from a normal context, and every helping waiter, tries
+ *   again to create a worker, at most once per WQ_RETRY_NS;
+ * - meanwhile a thread that waits for an srcu_struct's work runs that work
+ *   itself: srcu_wq_wait() and srcu_wq_help() take the items the caller
+ *   names (its srcu_struct's) off the queue as they fall due and run them
+ *   here, in turn with any other helper, and the waiter sleeps at most
+ *   WQ_HELP_POLL_NS between looks (an item may be queued without waking it).
+ * Nothing is lost: items nobody waits for stay queued until a worker can be
+ * created.  Helpers count in ->running like workers, for fork().
  *
  * Timers: a per-pool list sorted by deadline (inserted from the tail: most
  * delays are equal).  Idle workers sleep with a futex timeout up to the
@@ -46,9 +56,9 @@
  *
  * fork(): pthread_atfork handlers.
  *   prepare: take both pool locks (GP then CB; nothing else nests them),
- *            stop workers from starting new items, and wait until no item
- *            is running, except one that the forking thread itself is
- *            running.  If that takes more than ~20 ms (a running item waits
+ *            stop workers and helpers from starting new items, and wait
+ *            until no item is running, except those the forking thread
+ *            itself is running.  If that takes more than ~20 ms (a running item waits
  *            for another item to run, say), starting is let go for 1 ms and
  *            the wait begins again, so such a chain drains instead of
  *            deadlocking.
@@ -87,13 +97,15 @@
 #define WQ_REAP_NS		(2 * NSEC_PER_SEC)	/* a spare idle this long exits */
 #define WQ_FORK_PAUSE_NS	(20 * 1000000ULL)	/* then let items start for a while */
 #define WQ_UDELAY_SPIN_US	50			/* shorter udelays busy-wait */
+#define WQ_RETRY_NS		(10 * 1000000ULL)	/* workerless: between creation tries */
+#define WQ_HELP_POLL_NS		(1000000ULL)		/* workerless: a helper's longest sleep */
 
 struct wq_pool {
 	/* Lock-free side: producers and the idle protocol. */
 	struct srcu_work *pushed;	/* LIFO of newly queued items, CAS */
 	int32_t wake_seq;		/* futex word the idle workers sleep on */
 	int idle;			/* workers about to sleep or asleep */
-	int started;			/* a worker exists (acquire/release) */
+	unsigned int nthreads;		/* workers alive; written under ->lock */
 
 	/* Under ->lock. */
 	pthread_mutex_t lock;
@@ -102,11 +114,12 @@ struct wq_pool {
 	struct srcu_work *fifo_head;	/* items taken from ->pushed, in order */
 	struct srcu_work *fifo_tail;
 	struct cds_list_head timers;	/* armed delayed items, by ->due_ns */
-	unsigned int nthreads;		/* workers alive */
-	unsigned int running;		/* workers between taking and finishing an item */
+	unsigned int running;		/* threads between taking and finishing an item */
 	unsigned int flushers;		/* threads in srcu_flush_work() */
 	unsigned int next_id;		/* for thread names */
 	bool forking;			/* a fork is being prepared: start nothing */
+	bool said_workerless;		/* the warning that it has no worker is out */
+	uint64_t retry_ns;		/* no worker: no new creation try before this */
 	const char *name;		/* "gp" or "cb" */
 };
 
@@ -128,6 +141,7 @@ static pthread_once_t wq_once = PTHREAD_ONCE_INIT;
 
 static __thread struct srcu_work *wq_current;	/* item this thread runs */
 static __thread struct wq_pool *wq_self;	/* pool this thread works for */
+static __thread unsigned int wq_running_here[SRCU_WQ_NR_POOLS];	/* in ->running */
 
 /* Time base. */
 
@@ -271,10 +285,10 @@ static bool wq_arm_locked(struct wq_pool *p, struct srcu_work *w, unsigned long 
 }
 
 /*
- * The next item to run: due timers first move to the FIFO, then the FIFO
- * is refilled from the LIFO if empty.  Caller holds p->lock.
+ * Move due timers, then everything newly pushed, to the FIFO.  Caller
+ * holds p->lock.
  */
-static struct srcu_work *wq_take_locked(struct wq_pool *p)
+static void wq_refill_locked(struct wq_pool *p)
 {
 	struct srcu_work *w, *lifo, *rev = NULL, *last;
 
@@ -288,25 +302,41 @@ static struct srcu_work *wq_take_locked(struct wq_pool *p)
 			wq_fire_locked(p, w);
 		}
 	}
-	if (!p->fifo_head && __atomic_load_n(&p->pushed, __ATOMIC_RELAXED)) {
-		/* Acquire: pairs with the CAS in wq_push(), for w->next. */
-		lifo = __atomic_exchange_n(&p->pushed, NULL, __ATOMIC_ACQUIRE);
-		last = lifo;
-		while (lifo) {
-			w = lifo->next;
-			lifo->next = rev;
-			rev = lifo;
-			lifo = w;
-		}
-		if (rev)
-			wq_fifo_append(p, rev, last);
+	if (!__atomic_load_n(&p->pushed, __ATOMIC_RELAXED))
+		return;
+	/* Acquire: pairs with the CAS in wq_push(), for w->next. */
+	lifo = __atomic_exchange_n(&p->pushed, NULL, __ATOMIC_ACQUIRE);
+	last = lifo;
+	while (lifo) {
+		w = lifo->next;
+		lifo->next = rev;
+		rev = lifo;
+		lifo = w;
 	}
-	w = p->fifo_head;
-	if (w) {
+	if (rev)
+		wq_fifo_append(p, rev, last);
+}
+
+/* Unlink w, which follows prev (NULL: w is first), from the FIFO.  Holds p->lock. */
+static void wq_fifo_unlink(struct wq_pool *p, struct srcu_work *prev, struct srcu_work *w)
+{
+	if (prev)
+		prev->next = w->next;
+	else
 		p->fifo_head = w->next;
-		if (!p->fifo_head)
-			p->fifo_tail = NULL;
-	}
+	if (p->fifo_tail == w)
+		p->fifo_tail = prev;
+}
+
+/* The next item to run, off the FIFO, or NULL.  Caller holds p->lock. */
+static struct srcu_work *wq_take_locked(struct wq_pool *p)
+{
+	struct srcu_work *w;
+
+	wq_refill_locked(p);
+	w = p->fifo_head;
+	if (w)
+		wq_fifo_unlink(p, NULL, w);
 	return w;
 }
 
@@ -319,8 +349,8 @@ static bool wq_has_work_locked(struct wq_pool *p)
 static void *wq_worker(void *arg);
 
 /*
- * Start one more worker.  Caller holds p->lock.  A pool without any worker
- * cannot make progress, so failing to create its first one is fatal.
+ * Start one more worker.  Caller holds p->lock.  A pool that cannot create
+ * its first worker goes on without one (see the top of this file).
  */
 static bool wq_spawn_locked(struct wq_pool *p)
 {
@@ -339,19 +369,34 @@ static bool wq_spawn_locked(struct wq_pool *p)
 	srcu_check_pthread(pthread_sigmask(SIG_SETMASK, &old, NULL));
 	pthread_attr_destroy(&attr);
 	if (err) {
-		if (!p->nthreads)
-			srcu_die("cannot create the first worker thread of the %s pool: %s",
-				 p->name, strerror(err));
-		srcu_warn_once("cannot add a worker thread to the %s pool (%s); "
-			       "continuing with %u", p->name, strerror(err), p->nthreads);
+		if (p->nthreads) {
+			srcu_warn_once("cannot add a worker thread to the %s pool (%s); "
+				       "continuing with %u", p->name, strerror(err), p->nthreads);
+			return false;
+		}
+		p->retry_ns = srcu_now_ns() + WQ_RETRY_NS;
+		if (!p->said_workerless) {
+			p->said_workerless = true;
+			SRCU_PRIV(warn)("cannot create a worker thread for the %s pool (%s); "
+					"until one can be created, threads that wait for "
+					"its work run it themselves", p->name, strerror(err));
+		}
 		return false;
 	}
-	p->nthreads++;
+	/* Pairs with the relaxed loads of wq_start() and srcu_wq_help(). */
+	WRITE_ONCE(p->nthreads, p->nthreads + 1);
 	/* The thread cannot exit before it gets p->lock, which we hold. */
 	snprintf(name, sizeof(name), "srcu-%s-%s%u", SRCU_FLAVOUR_STR, p->name,
 		 p->next_id++ % 100u);
 	pthread_setname_np(tid, name);
 	return true;
+}
+
+/* Workerless: try to create a worker again, if it is time.  Caller holds p->lock. */
+static void wq_retry_locked(struct wq_pool *p)
+{
+	if (!p->nthreads && srcu_now_ns() >= p->retry_ns)
+		wq_spawn_locked(p);
 }
 
 static void wq_atfork_prepare(void);
@@ -367,19 +412,21 @@ static void wq_init_once(void)
 					  wq_atfork_child));
 }
 
-/* Start p's first worker if it has none.  Not async-signal-safe. */
+/*
+ * Give p a worker if it has none and may try now: its first on the first
+ * call, later ones after a failure.  Not async-signal-safe.
+ */
 static void wq_start(struct wq_pool *p)
 {
-	/* Acquire: pairs with the release below. */
-	if (caa_likely(smp_load_acquire(&p->started)))
+	/*
+	 * Relaxed: a stale zero only costs the lock; a worker, once there,
+	 * stays (the last one never exits, see wq_sleep()).
+	 */
+	if (caa_likely(READ_ONCE(p->nthreads)))
 		return;
 	pthread_once(&wq_once, wq_init_once);
 	srcu_check_pthread(pthread_mutex_lock(&p->lock));
-	if (!p->started) {
-		if (!p->nthreads)
-			wq_spawn_locked(p);
-		smp_store_release(&p->started, 1);
-	}
+	wq_retry_locked(p);
 	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
 }
 
@@ -392,6 +439,7 @@ static void wq_start(struct wq_pool *p)
 static void wq_run(struct srcu_work *w)
 {
 	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED), new;
+	struct srcu_work *outer = wq_current;	/* a helper's item may wait and help */
 
 	do {
 		if (old & WORK_RUNNING)
@@ -405,7 +453,7 @@ static void wq_run(struct srcu_work *w)
 	for (;;) {
 		wq_current = w;
 		w->func(w);
-		wq_current = NULL;
+		wq_current = outer;
 		/* Seq_cst: what func did is visible to whoever sees it idle. */
 		old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
 		do {
@@ -465,6 +513,26 @@ static bool wq_sleep(struct wq_pool *p, uint64_t idle_since)
 	return false;
 }
 
+/*
+ * Run w, taken off p's queue, in this thread, counted in ->running (for
+ * fork() and flushers).  Called and returns with p->lock held; drops it
+ * meanwhile.
+ */
+static void wq_run_counted_locked(struct wq_pool *p, struct srcu_work *w)
+{
+	unsigned int i = (unsigned int)(p - wq_pools);
+
+	p->running++;
+	wq_running_here[i]++;
+	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+	wq_run(w);
+	srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	wq_running_here[i]--;
+	p->running--;
+	if (p->flushers)
+		srcu_check_pthread(pthread_cond_broadcast(&p->flush_cond));
+}
+
 static void *wq_worker(void *arg)
 {
 	struct wq_pool *p = arg;
@@ -484,25 +552,95 @@ static void *wq_worker(void *arg)
 				break;
 			continue;
 		}
-		p->running++;
 		if (!__atomic_load_n(&p->idle, __ATOMIC_SEQ_CST) &&
 		    p->nthreads < wq_max_threads)
 			wq_spawn_locked(p);	/* keep a spare */
 		else if (p->fifo_head)
 			wq_kick(p);		/* more for the idle ones */
-		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
-
-		wq_run(w);
-
-		srcu_check_pthread(pthread_mutex_lock(&p->lock));
-		p->running--;
-		if (p->flushers)
-			srcu_check_pthread(pthread_cond_broadcast(&p->flush_cond));
+		wq_run_counted_locked(p, w);
 		idle_since = srcu_now_ns();
 	}
-	p->nthreads--;
+	WRITE_ONCE(p->nthreads, p->nthreads - 1);
 	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
 	return NULL;
+}
+
+/* Helping: a waiter runs its own items on a pool that has no worker. */
+
+/* The first item on p's queue that o names and that is due, or NULL.  Holds p->lock. */
+static struct srcu_work *wq_take_mine_locked(struct wq_pool *p, const struct srcu_wq_owner *o)
+{
+	struct srcu_work *w, *prev = NULL;
+
+	wq_refill_locked(p);
+	for (w = p->fifo_head; w; prev = w, w = w->next) {
+		if (o->mine(w, o->arg)) {
+			wq_fifo_unlink(p, prev, w);
+			return w;
+		}
+	}
+	return NULL;
+}
+
+/* How long until the first of o's timers on p is due, at most limit.  Holds p->lock. */
+static uint64_t wq_next_due_locked(struct wq_pool *p, const struct srcu_wq_owner *o,
+				   uint64_t limit)
+{
+	uint64_t now = srcu_now_ns();
+	struct srcu_work *w;
+
+	/* Sorted by deadline: the first of ours is the earliest. */
+	cds_list_for_each_entry(w, &p->timers, timer_node) {
+		if (!o->mine(w, o->arg))
+			continue;
+		if (w->due_ns <= now)
+			return 0;
+		return w->due_ns - now < limit ? w->due_ns - now : limit;
+	}
+	return limit;
+}
+
+bool srcu_wq_help(const struct srcu_wq_owner *o, uint64_t *sleep_ns)
+{
+	uint64_t sleep = WQ_HELP_POLL_NS;
+	bool helped = false;
+	struct srcu_work *w;
+
+	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++) {
+		struct wq_pool *p = &wq_pools[i];
+
+		/* Relaxed, as in wq_start(): workers, once there, stay. */
+		if (!(o->pools & (1u << i)) || caa_likely(READ_ONCE(p->nthreads)))
+			continue;
+		pthread_once(&wq_once, wq_init_once);
+		srcu_check_pthread(pthread_mutex_lock(&p->lock));
+		wq_retry_locked(p);
+		if (!p->nthreads) {
+			helped = true;
+			while (!p->forking && (w = wq_take_mine_locked(p, o)))
+				wq_run_counted_locked(p, w);
+			sleep = wq_next_due_locked(p, o, sleep);
+		}
+		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+	}
+	if (sleep_ns)
+		*sleep_ns = sleep;
+	return helped;
+}
+
+void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o)
+{
+	struct timespec rel;
+	uint64_t sleep;
+
+	/* If our items changed *uaddr meanwhile, FUTEX_WAIT returns at once. */
+	if (srcu_wq_help(o, &sleep)) {
+		rel.tv_sec = (time_t)(sleep / NSEC_PER_SEC);
+		rel.tv_nsec = (long)(sleep % NSEC_PER_SEC);
+		wq_futex_wait(uaddr, val, &rel);
+		return;
+	}
+	wq_futex_wait(uaddr, val, NULL);
 }
 
 /* The API of workqueue.h. */
@@ -524,14 +662,16 @@ static struct wq_pool *wq_pool_of(const struct srcu_work *w)
 	return &wq_pools[w->pool];
 }
 
-void srcu_wq_prepare(enum srcu_work_pool pool)
+void srcu_wq_prepare(unsigned int pools)
 {
-	wq_start(&wq_pools[pool]);
+	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
+		if (pools & (1u << i))
+			wq_start(&wq_pools[i]);
 }
 
-bool srcu_queue_work(struct srcu_work *w)
+/* Claim w and put it on p's run queue; false if it was pending.  Lock-free. */
+static bool wq_enqueue(struct wq_pool *p, struct srcu_work *w)
 {
-	struct wq_pool *p = wq_pool_of(w);
 	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
 
 	do {
@@ -540,10 +680,22 @@ bool srcu_queue_work(struct srcu_work *w)
 	} while (!__atomic_compare_exchange_n(&w->state, &old,
 					      old | WORK_PENDING | WORK_QUEUED, true,
 					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-	wq_start(p);
 	wq_push(p, w);
 	wq_kick(p);
 	return true;
+}
+
+bool srcu_queue_work(struct srcu_work *w)
+{
+	struct wq_pool *p = wq_pool_of(w);
+
+	wq_start(p);
+	return wq_enqueue(p, w);
+}
+
+bool srcu_queue_work_nmisafe(struct srcu_work *w)
+{
+	return wq_enqueue(wq_pool_of(w), w);
 }
 
 bool srcu_queue_delayed_work(struct srcu_work *w, unsigned long delay)
@@ -589,14 +741,21 @@ bool srcu_mod_delayed_work(struct srcu_work *w, unsigned long delay)
 	return was_pending;
 }
 
+static bool wq_is_item(const struct srcu_work *w, const void *item)
+{
+	return w == item;
+}
+
 void srcu_flush_work(struct srcu_work *w)
 {
 	struct wq_pool *p = wq_pool_of(w);
+	const struct srcu_wq_owner just_w = { 1u << w->pool, wq_is_item, w };
+	uint64_t sleep;
 
 	if (wq_current == w)
 		srcu_die("flush_work() of the work item this worker is running would deadlock");
 	/* Pairs with the CAS that ends wq_run(): what the item did is visible. */
-	if (!(__atomic_load_n(&w->state, __ATOMIC_SEQ_CST) & (WORK_PENDING | WORK_RUNNING)))
+	if (!srcu_work_busy(w))
 		return;
 	srcu_check_pthread(pthread_mutex_lock(&p->lock));
 	/* Like the kernel's flush_delayed_work(): a timer fires now. */
@@ -605,8 +764,17 @@ void srcu_flush_work(struct srcu_work *w)
 		wq_kick(p);
 	}
 	p->flushers++;
-	while (__atomic_load_n(&w->state, __ATOMIC_SEQ_CST) & (WORK_PENDING | WORK_RUNNING))
-		srcu_check_pthread(pthread_cond_wait(&p->flush_cond, &p->lock));
+	while (srcu_work_busy(w)) {
+		if (p->nthreads) {
+			srcu_check_pthread(pthread_cond_wait(&p->flush_cond, &p->lock));
+			continue;
+		}
+		/* Workerless: run w here, or poll while another helper does. */
+		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+		if (srcu_wq_help(&just_w, &sleep) && srcu_work_busy(w))
+			srcu_udelay(sleep / 1000);
+		srcu_check_pthread(pthread_mutex_lock(&p->lock));
+	}
 	p->flushers--;
 	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
 }
@@ -645,7 +813,7 @@ static unsigned int wq_running_others_locked(void)
 	unsigned int n = 0;
 
 	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
-		n += wq_pools[i].running - (wq_self == &wq_pools[i] ? 1 : 0);
+		n += wq_pools[i].running - wq_running_here[i];
 	return n;
 }
 
@@ -690,17 +858,17 @@ static void wq_atfork_child(void)
 		srcu_check_pthread(pthread_cond_init(&p->resume_cond, NULL));
 		p->forking = false;
 		p->flushers = 0;
-		p->nthreads = self;	/* the forking thread, if it works here */
-		p->running = self;
+		WRITE_ONCE(p->nthreads, self);	/* the forking thread, if it works here */
+		p->running = wq_running_here[i];	/* what the forking thread runs */
+		p->retry_ns = 0;
+		p->said_workerless = false;	/* a new process: it says so itself */
 		__atomic_store_n(&p->idle, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&p->started, 0, __ATOMIC_RELAXED);
 		/*
 		 * Pending items need a worker now; so does a pool whose only
-		 * worker is the forking thread, busy in its item.
+		 * worker is the forking thread, busy in its item.  If none can
+		 * be created, the pool is workerless (see the top of the file).
 		 */
-		if (self || wq_has_work_locked(p)) {
+		if (self || wq_has_work_locked(p))
 			wq_spawn_locked(p);
-			__atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
-		}
 	}
 }

@@ -28,7 +28,10 @@
 #define srcu_flush_work		SRCU_PRIV(flush_work)
 #define srcu_work_busy		SRCU_PRIV(work_busy)
 #define srcu_current_work	SRCU_PRIV(current_work)
+#define srcu_queue_work_nmisafe	SRCU_PRIV(queue_work_nmisafe)
 #define srcu_wq_prepare		SRCU_PRIV(wq_prepare)
+#define srcu_wq_help		SRCU_PRIV(wq_help)
+#define srcu_wq_wait		SRCU_PRIV(wq_wait)
 #define srcu_now_ns		SRCU_PRIV(now_ns)
 #define srcu_jiffy_ns		SRCU_PRIV(jiffy_ns)
 #define srcu_jiffies		SRCU_PRIV(jiffies)
@@ -40,10 +43,17 @@ void srcu_init_work(struct srcu_work *w, void (*fn)(struct srcu_work *),
 
 /*
  * Queue w to run as soon as a worker is free.  Returns false if it was
- * already pending.  Lock-free and async-signal-safe once the pool has
- * started (any earlier queue_* call from a normal context starts it).
+ * already pending.  From a normal context: it may create the pool's first
+ * worker (or, if the pool has none, try again).
  */
 bool srcu_queue_work(struct srcu_work *w);
+
+/*
+ * The same, lock-free and async-signal-safe: it never creates a thread.
+ * On a pool that has no worker, w waits for one, or for a helper
+ * (srcu_wq_wait()); call srcu_wq_prepare() first from a normal context.
+ */
+bool srcu_queue_work_nmisafe(struct srcu_work *w);
 
 /* Run w delay jiffies from now, unless it is already pending (false). */
 bool srcu_queue_delayed_work(struct srcu_work *w, unsigned long delay);
@@ -70,11 +80,43 @@ bool srcu_work_busy(const struct srcu_work *w);
 struct srcu_work *srcu_current_work(void);
 
 /*
- * Make sure pool has started (has a worker), so that a later
- * srcu_queue_work() on it, perhaps from a signal handler, need not start
- * it.  Not async-signal-safe itself.
+ * Give each pool in the mask (1u << enum srcu_work_pool) its first worker
+ * now, or try again if it has none: so that a later
+ * srcu_queue_work_nmisafe(), perhaps from a signal handler, finds one, or
+ * because work queued earlier on a workerless pool is waited for.  Not
+ * async-signal-safe itself.
  */
-void srcu_wq_prepare(enum srcu_work_pool pool);
+void srcu_wq_prepare(unsigned int pools);
+
+/*
+ * The work items a waiting thread depends on: those of the pools in the
+ * pools mask (1u << enum srcu_work_pool) for which mine(item, arg) is true,
+ * typically the items of one srcu_struct.
+ */
+struct srcu_wq_owner {
+	unsigned int pools;
+	bool (*mine)(const struct srcu_work *item, const void *arg);
+	const void *arg;
+};
+
+/*
+ * For a thread about to wait for o's items.  A pool with a worker needs
+ * no help.  On a pool that has none (none could be created), try again to
+ * create one and, failing that, run o's due items here, one after another.
+ * Returns false if every pool of o has a worker; true if o was helped, with
+ * *sleep_ns (if not NULL) set to how long the caller may sleep before it
+ * looks and helps again.  Not async-signal-safe; call it holding no lock
+ * that o's items take.
+ */
+bool srcu_wq_help(const struct srcu_wq_owner *o, uint64_t *sleep_ns);
+
+/*
+ * Wait on the futex word *uaddr while it holds val, as a thread that needs
+ * o's items to run: help them first if their pool has no worker
+ * (srcu_wq_help()), and then sleep no longer than it says.  May return
+ * early (signal, spurious wake-up, a helper's poll): callers loop.
+ */
+void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o);
 
 /* Time base. */
 uint64_t srcu_now_ns(void);		/* CLOCK_MONOTONIC */
