@@ -19,23 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define TEST_TSAN 1
-#endif
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#endif
+#include "test_util.h"	/* TEST_ASAN, and TSan's fork option (tests/unit/) */
 
 /*
  * gcc 12's (and clang 14's) ASan allocator is not fork-safe: a child
@@ -50,18 +34,6 @@
 #define CHILD_SETTLE_MS		50
 #else
 #define CHILD_SETTLE_MS		0
-#endif
-
-#ifdef TEST_TSAN
-/*
- * TSan refuses to start threads in the child of a multi-threaded fork
- * unless told otherwise; these tests check that the library does.
- */
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
-{
-	return "die_after_fork=0";
-}
 #endif
 
 /* How long a child may take before it counts as hung (and is killed). */
