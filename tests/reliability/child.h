@@ -2,7 +2,8 @@
  * child.h: run a piece of a reliability test in a child process and see
  * how it ended and what it said on stderr: the misuse, debug, fault and
  * fork tests (tests/reliability/).  Header-only; include after
- * <cmocka.h>.  The parent asserts; the child only reports.
+ * <cmocka.h>.  The parent asserts (expect_abort() and expect_ok() do it
+ * for the common cases); the child only reports.
  */
 #ifndef SRCU_TEST_CHILD_H
 #define SRCU_TEST_CHILD_H
@@ -169,6 +170,24 @@ static inline bool child_exited_ok(const struct child_result *r)
 		return false;
 	}
 	return true;
+}
+
+/* Assert that fn, run in a child, aborts saying msg. */
+static inline void expect_abort(void (*fn)(void *), const char *msg)
+{
+	struct child_result r;
+
+	run_in_child(fn, NULL, &r);
+	assert_true(child_aborted_saying(&r, msg));
+}
+
+/* Assert that fn, run in a child, returns (the child exits 0). */
+static inline void expect_ok(void (*fn)(void *))
+{
+	struct child_result r;
+
+	run_in_child(fn, NULL, &r);
+	assert_true(child_exited_ok(&r));
 }
 
 #endif /* SRCU_TEST_CHILD_H */
