@@ -8,20 +8,17 @@
 # SRCU_TINY), and linked into a shared object with --no-undefined against
 # both libraries (an example may use both flavours' prefixed names), so the
 # docs can drift neither from the headers nor from what the libraries
-# export.  Every failure is reported, then the
-# test fails.
+# export.  Every failure is reported, then the test fails
+# (compile_check.cmake).
 #
 # Inputs (-D): DOCS ('|'-separated Markdown files), COMPILER, INCLUDE_DIR,
 # FLAGS ('|'-separated extra flags, e.g. liburcu's cflags), LIB_tree,
 # LIB_tiny (the shared libraries), SANITIZER (may be empty), WORK_DIR.
 
 cmake_minimum_required(VERSION 3.16)
+include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)
 
-foreach(v DOCS COMPILER INCLUDE_DIR LIB_tree LIB_tiny WORK_DIR)
-  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
-    message(FATAL_ERROR "compile_examples.cmake: -D${v}=... missing")
-  endif()
-endforeach()
+require_inputs(compile_examples.cmake DOCS COMPILER INCLUDE_DIR LIB_tree LIB_tiny WORK_DIR)
 string(REPLACE "|" ";" DOCS "${DOCS}")
 string(REPLACE "|" ";" FLAGS "${FLAGS}")
 file(REMOVE_RECURSE ${WORK_DIR})
@@ -56,8 +53,6 @@ function(split_at text_var sep before_var found_var)
 endfunction()
 
 set(names "")
-set(failed "")
-set(count 0)
 foreach(doc ${DOCS})
   file(READ ${doc} text)
   get_filename_component(docname ${doc} NAME_WE)
@@ -94,17 +89,11 @@ foreach(doc ${DOCS})
         set(defs -DSRCU_TINY=1)
       endif()
       # One compiler run compiles and links.
-      set(cmd ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra ${werror} ${san_flags}
-          ${defs} -I${INCLUDE_DIR} ${FLAGS} ${src} -Wl,--no-undefined
-          ${LIB_tree} ${LIB_tiny} -lpthread -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
-      execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                      ERROR_VARIABLE out)
-      math(EXPR count "${count} + 1")
-      if(NOT rc EQUAL 0)
-        string(REPLACE ";" " " cmd_string "${cmd}")
-        message("FAIL ${doc}: example '${name}' (${flavour}):\n  ${cmd_string}\n${out}")
-        list(APPEND failed "${docname}:${name}(${flavour})")
-      endif()
+      compile_one("${docname}:${name} (${flavour})"
+                  ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra ${werror} ${san_flags}
+                  ${defs} -I${INCLUDE_DIR} ${FLAGS} ${src} -Wl,--no-undefined
+                  ${LIB_tree} ${LIB_tiny} -lpthread
+                  -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
     endforeach()
   endwhile()
   if(found EQUAL 0)
@@ -113,9 +102,4 @@ foreach(doc ${DOCS})
   message(STATUS "${doc}: ${found} examples")
 endforeach()
 
-list(LENGTH failed nfailed)
-if(nfailed)
-  string(REPLACE ";" " " failed "${failed}")
-  message(FATAL_ERROR "${nfailed} of ${count} example compilations failed: ${failed}")
-endif()
-message(STATUS "${count} example compilations, all clean")
+compile_summary("documentation examples")
