@@ -1,6 +1,8 @@
 # check.cmake: the header-hygiene test's driver (cmake -P), registered by
 # tests/hygiene/CMakeLists.txt.  Compiles (-fsyntax-only, -Wall -Wextra
-# -Werror) one translation unit per case, in one language:
+# -Wconversion -Wsign-conversion -Werror: users build with such warnings,
+# and the inline readers are compiled in their code) one translation unit
+# per case, in one language:
 #   - each public header alone, included twice (include guards);
 #   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
 #   - every header in one unit (both flavours' prefixed names side by side);
@@ -74,7 +76,8 @@ foreach(std ${STDS})
     endif()
     string(REPLACE "|" ";" defines "${case_${name}_defines}")
     compile_one("${name} (${std})" ${COMPILER} ${lang_flags} -std=${std} -fsyntax-only
-                -Wall -Wextra -Werror ${defines} -I${INCLUDE_DIR} ${FLAGS} ${src})
+                -Wall -Wextra -Wconversion -Wsign-conversion -Werror
+                ${defines} -I${INCLUDE_DIR} ${FLAGS} ${src})
   endforeach()
 endforeach()
 compile_summary("header hygiene (${LANG})")
