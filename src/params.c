@@ -142,13 +142,16 @@ static void param_store(int id, long value)
 	srcu_check_pthread(pthread_mutex_unlock(&param_lock));
 }
 
+/* The id of the tunable called name, or -ENOENT (also for NULL). */
+static int param_id(const char *name)
+{
+	return name ? param_lookup(name, strlen(name)) : -ENOENT;
+}
+
 SRCU_EXPORT int SRCU_API(param_set)(const char *name, long value)
 {
-	int id;
+	int id = param_id(name);
 
-	if (!name)
-		return -ENOENT;
-	id = param_lookup(name, strlen(name));
 	if (id < 0)
 		return id;
 	if (!param_valid(id, value))
@@ -159,11 +162,8 @@ SRCU_EXPORT int SRCU_API(param_set)(const char *name, long value)
 
 SRCU_EXPORT long SRCU_API(param_get)(const char *name)
 {
-	int id;
+	int id = param_id(name);
 
-	if (!name)
-		return -ENOENT;
-	id = param_lookup(name, strlen(name));
 	if (id < 0)
 		return id;
 	return srcu_param((enum srcu_param_id)id);

@@ -218,7 +218,10 @@ static inline void srcu_tree_ctr_inc_atomic(struct srcu_tree_struct *ssp,
 		__atomic_fetch_add(&c->srcu_locks, 1, __ATOMIC_RELAXED);
 }
 
-/* The array an exit counts on, or death for a bad index or struct. */
+/*
+ * The array an exit counts on, or death for a bad index or struct.  Past
+ * it idx is 0 or 1, so its callers narrow it to int unchecked.
+ */
 static inline struct srcu_tree_reader *
 srcu_tree_readers_exit(struct srcu_tree_struct *ssp, long idx, const char *func)
 {
@@ -270,12 +273,12 @@ static inline void srcu_tree_ctr_unlock_mb_how(struct srcu_tree_struct *ssp, lon
 
 	if (by_rseq) {
 		srcu_smp_mb(); /* C */ /* Pairs with A and D: keep the critical section before the count. */
-		if (srcu_tree_ctr_inc_rseq(ssp, r, idx, true))
+		if (srcu_tree_ctr_inc_rseq(ssp, r, (int)idx, true))
 			return;
 	} else {
 		srcu_smp_mb__before_atomic(); /* C */ /* Pairs with A and D, as above. */
 	}
-	srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
+	srcu_tree_ctr_inc_atomic(ssp, r, (int)idx, true);
 }
 
 static inline int srcu_tree_ctr_lock_mb(struct srcu_tree_struct *ssp,
@@ -307,7 +310,7 @@ static inline int srcu_tree_ctr_lock(struct srcu_tree_struct *ssp,
 static inline void srcu_tree_ctr_unlock(struct srcu_tree_struct *ssp, long idx,
 					const char *func)
 {
-	srcu_tree_ctr_inc_atomic(ssp, srcu_tree_readers_exit(ssp, idx, func), idx, true);
+	srcu_tree_ctr_inc_atomic(ssp, srcu_tree_readers_exit(ssp, idx, func), (int)idx, true);
 }
 
 static inline int srcu_tree_read_lock_inl(struct srcu_tree_struct *ssp)
@@ -383,9 +386,9 @@ static inline void srcu_tree_fast_unlock(struct srcu_tree_struct *ssp,
 	r = srcu_tree_readers_exit(ssp, idx, func);
 	if (caa_unlikely(__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED))) {
 		srcu_smp_mb__before_atomic(); /* C */ /* Only without membarrier: pairs with A and D. */
-		srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
-	} else if (!srcu_tree_ctr_inc_rseq(ssp, r, idx, true)) {
-		srcu_tree_ctr_inc_atomic(ssp, r, idx, true);
+		srcu_tree_ctr_inc_atomic(ssp, r, (int)idx, true);
+	} else if (!srcu_tree_ctr_inc_rseq(ssp, r, (int)idx, true)) {
+		srcu_tree_ctr_inc_atomic(ssp, r, (int)idx, true);
 	}
 }
 

@@ -8,20 +8,17 @@
 # SRCU_TINY), and linked into a shared object with --no-undefined against
 # both libraries (an example may use both flavours' prefixed names), so the
 # docs can drift neither from the headers nor from what the libraries
-# export.  Every failure is reported, then the
-# test fails.
+# export.  Every failure is reported, then the test fails
+# (compile_check.cmake).
 #
 # Inputs (-D): DOCS ('|'-separated Markdown files), COMPILER, INCLUDE_DIR,
 # FLAGS ('|'-separated extra flags, e.g. liburcu's cflags), LIB_tree,
 # LIB_tiny (the shared libraries), SANITIZER (may be empty), WORK_DIR.
 
 cmake_minimum_required(VERSION 3.16)
+include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)
 
-foreach(v DOCS COMPILER INCLUDE_DIR LIB_tree LIB_tiny WORK_DIR)
-  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
-    message(FATAL_ERROR "compile_examples.cmake: -D${v}=... missing")
-  endif()
-endforeach()
+require_inputs(compile_examples.cmake DOCS COMPILER INCLUDE_DIR LIB_tree LIB_tiny WORK_DIR)
 string(REPLACE "|" ";" DOCS "${DOCS}")
 string(REPLACE "|" ";" FLAGS "${FLAGS}")
 file(REMOVE_RECURSE ${WORK_DIR})
@@ -37,28 +34,39 @@ if(SANITIZER MATCHES "thread")
   set(werror "")
 endif()
 
-set(marker "\n<!-- example: ")
+# split_at(text_var sep before_var found_var): if ${text_var} holds sep,
+# what precedes its first occurrence goes to before_var, what follows it
+# back to text_var, and found_var is true; else found_var is false.
+function(split_at text_var sep before_var found_var)
+  string(FIND "${${text_var}}" "${sep}" at)
+  if(at EQUAL -1)
+    set(${found_var} FALSE PARENT_SCOPE)
+    return()
+  endif()
+  string(SUBSTRING "${${text_var}}" 0 ${at} before)
+  string(LENGTH "${sep}" len)
+  math(EXPR at "${at} + ${len}")
+  string(SUBSTRING "${${text_var}}" ${at} -1 rest)
+  set(${before_var} "${before}" PARENT_SCOPE)
+  set(${text_var} "${rest}" PARENT_SCOPE)
+  set(${found_var} TRUE PARENT_SCOPE)
+endfunction()
+
 set(names "")
-set(failed "")
-set(count 0)
 foreach(doc ${DOCS})
   file(READ ${doc} text)
   get_filename_component(docname ${doc} NAME_WE)
   set(found 0)
   while(TRUE)
-    string(FIND "${text}" "${marker}" at)
-    if(at EQUAL -1)
+    split_at(text "\n<!-- example: " prose more)
+    if(NOT more)
       break()
     endif()
-    string(LENGTH "${marker}" mlen)
-    math(EXPR at "${at} + ${mlen}")
-    string(SUBSTRING "${text}" ${at} -1 text)
     # The name, up to " -->", then the fence on the next line.
-    string(FIND "${text}" " -->\n```c\n" end)
-    if(end EQUAL -1)
+    split_at(text " -->\n```c\n" name ok)
+    if(NOT ok)
       message(FATAL_ERROR "${doc}: an example marker not followed by a ```c block")
     endif()
-    string(SUBSTRING "${text}" 0 ${end} name)
     if(NOT name MATCHES "^[A-Za-z0-9_]+$")
       message(FATAL_ERROR "${doc}: bad example name '${name}'")
     endif()
@@ -66,17 +74,14 @@ foreach(doc ${DOCS})
       message(FATAL_ERROR "${doc}: example name '${name}' used twice")
     endif()
     list(APPEND names "${docname}_${name}")
-    math(EXPR end "${end} + 9")
-    string(SUBSTRING "${text}" ${end} -1 text)
-    string(FIND "${text}" "\n```\n" stop)
-    if(stop EQUAL -1)
+    # The code, up to the closing fence; the fence line's end stays in text,
+    # where it may start the next marker's line.
+    split_at(text "\n```" code ok)
+    if(NOT ok)
       message(FATAL_ERROR "${doc}: example '${name}' has no closing fence")
     endif()
-    math(EXPR stop "${stop} + 1")
-    string(SUBSTRING "${text}" 0 ${stop} code)
-    string(SUBSTRING "${text}" ${stop} -1 text)
     set(src ${WORK_DIR}/${docname}_${name}.c)
-    file(WRITE ${src} "${code}")
+    file(WRITE ${src} "${code}\n")
     math(EXPR found "${found} + 1")
     foreach(flavour tree tiny)
       set(defs "")
@@ -84,17 +89,11 @@ foreach(doc ${DOCS})
         set(defs -DSRCU_TINY=1)
       endif()
       # One compiler run compiles and links.
-      set(cmd ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra ${werror} ${san_flags}
-          ${defs} -I${INCLUDE_DIR} ${FLAGS} ${src} -Wl,--no-undefined
-          ${LIB_tree} ${LIB_tiny} -lpthread -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
-      execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out
-                      ERROR_VARIABLE out)
-      math(EXPR count "${count} + 1")
-      if(NOT rc EQUAL 0)
-        string(REPLACE ";" " " cmd_string "${cmd}")
-        message("FAIL ${doc}: example '${name}' (${flavour}):\n  ${cmd_string}\n${out}")
-        list(APPEND failed "${docname}:${name}(${flavour})")
-      endif()
+      compile_one("${docname}:${name} (${flavour})"
+                  ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra ${werror} ${san_flags}
+                  ${defs} -I${INCLUDE_DIR} ${FLAGS} ${src} -Wl,--no-undefined
+                  ${LIB_tree} ${LIB_tiny} -lpthread
+                  -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
     endforeach()
   endwhile()
   if(found EQUAL 0)
@@ -103,9 +102,4 @@ foreach(doc ${DOCS})
   message(STATUS "${doc}: ${found} examples")
 endforeach()
 
-list(LENGTH failed nfailed)
-if(nfailed)
-  string(REPLACE ";" " " failed "${failed}")
-  message(FATAL_ERROR "${nfailed} of ${count} example compilations failed: ${failed}")
-endif()
-message(STATUS "${count} example compilations, all clean")
+compile_summary("documentation examples")

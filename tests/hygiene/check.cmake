@@ -1,25 +1,24 @@
 # check.cmake: the header-hygiene test's driver (cmake -P), registered by
 # tests/hygiene/CMakeLists.txt.  Compiles (-fsyntax-only, -Wall -Wextra
-# -Werror) one translation unit per case, in one language:
+# -Wconversion -Wsign-conversion -Werror: users build with such warnings,
+# and the inline readers are compiled in their code) one translation unit
+# per case, in one language:
 #   - each public header alone, included twice (include guards);
 #   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
 #   - every header in one unit (both flavours' prefixed names side by side);
 #   - a liburcu flavour header before <srcu.h>, as the README advises;
 #   - usage.c: every macro and kernel name used, for each flavour, and
 #     with SRCU_NO_INLINE and SRCU_DEBUG (readers mapped to the library).
-# Every failing case is reported, then the test fails.
+# Every failing case is reported, then the test fails (compile_check.cmake).
 #
 # Inputs (-D): LANG (c or c++), COMPILER, STDS (standards, '|'-separated),
 # INCLUDE_DIR (the source tree's include/), FLAGS ('|'-separated extra
 # flags, e.g. liburcu's cflags), USAGE (path of usage.c), WORK_DIR.
 
 cmake_minimum_required(VERSION 3.16)
+include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)
 
-foreach(v LANG COMPILER STDS INCLUDE_DIR USAGE WORK_DIR)
-  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
-    message(FATAL_ERROR "check.cmake: -D${v}=... missing")
-  endif()
-endforeach()
+require_inputs(check.cmake LANG COMPILER STDS INCLUDE_DIR USAGE WORK_DIR)
 string(REPLACE "|" ";" STDS "${STDS}")
 string(REPLACE "|" ";" FLAGS "${FLAGS}")
 
@@ -67,8 +66,6 @@ else()
   set(lang_flags -x c++)
 endif()
 
-set(failed "")
-set(count 0)
 foreach(std ${STDS})
   foreach(name ${case_names})
     if(case_${name}_text STREQUAL "@usage")
@@ -78,21 +75,9 @@ foreach(std ${STDS})
       file(WRITE ${src} "${case_${name}_text}")
     endif()
     string(REPLACE "|" ";" defines "${case_${name}_defines}")
-    set(cmd ${COMPILER} ${lang_flags} -std=${std} -fsyntax-only -Wall -Wextra -Werror
-        ${defines} -I${INCLUDE_DIR} ${FLAGS} ${src})
-    execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
-    math(EXPR count "${count} + 1")
-    if(NOT rc EQUAL 0)
-      string(REPLACE ";" " " cmd_string "${cmd}")
-      message("FAIL ${name} (${std}):\n  ${cmd_string}\n${out}")
-      list(APPEND failed "${name}(${std})")
-    endif()
+    compile_one("${name} (${std})" ${COMPILER} ${lang_flags} -std=${std} -fsyntax-only
+                -Wall -Wextra -Wconversion -Wsign-conversion -Werror
+                ${defines} -I${INCLUDE_DIR} ${FLAGS} ${src})
   endforeach()
 endforeach()
-
-list(LENGTH failed nfailed)
-if(nfailed)
-  string(REPLACE ";" " " failed "${failed}")
-  message(FATAL_ERROR "header hygiene (${LANG}): ${nfailed} of ${count} cases failed: ${failed}")
-endif()
-message(STATUS "header hygiene (${LANG}): ${count} cases compiled cleanly")
+compile_summary("header hygiene (${LANG})")

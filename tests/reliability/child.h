@@ -2,7 +2,8 @@
  * child.h: run a piece of a reliability test in a child process and see
  * how it ended and what it said on stderr: the misuse, debug, fault and
  * fork tests (tests/reliability/).  Header-only; include after
- * <cmocka.h>.  The parent asserts; the child only reports.
+ * <cmocka.h>.  The parent asserts (expect_abort() and expect_ok() do it
+ * for the common cases); the child only reports.
  */
 #ifndef SRCU_TEST_CHILD_H
 #define SRCU_TEST_CHILD_H
@@ -19,23 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define TEST_TSAN 1
-#endif
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#endif
+#include "test_util.h"	/* TEST_ASAN, and TSan's fork option (tests/unit/) */
 
 /*
  * gcc 12's (and clang 14's) ASan allocator is not fork-safe: a child
@@ -50,18 +35,6 @@
 #define CHILD_SETTLE_MS		50
 #else
 #define CHILD_SETTLE_MS		0
-#endif
-
-#ifdef TEST_TSAN
-/*
- * TSan refuses to start threads in the child of a multi-threaded fork
- * unless told otherwise; these tests check that the library does.
- */
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
-{
-	return "die_after_fork=0";
-}
 #endif
 
 /* How long a child may take before it counts as hung (and is killed). */
@@ -197,6 +170,24 @@ static inline bool child_exited_ok(const struct child_result *r)
 		return false;
 	}
 	return true;
+}
+
+/* Assert that fn, run in a child, aborts saying msg. */
+static inline void expect_abort(void (*fn)(void *), const char *msg)
+{
+	struct child_result r;
+
+	run_in_child(fn, NULL, &r);
+	assert_true(child_aborted_saying(&r, msg));
+}
+
+/* Assert that fn, run in a child, returns (the child exits 0). */
+static inline void expect_ok(void (*fn)(void *))
+{
+	struct child_result r;
+
+	run_in_child(fn, NULL, &r);
+	assert_true(child_exited_ok(&r));
 }
 
 #endif /* SRCU_TEST_CHILD_H */

@@ -37,22 +37,6 @@
 
 static struct srcu_struct ss, other;
 
-static void expect_abort(void (*fn)(void *), const char *msg)
-{
-	struct child_result r;
-
-	run_in_child(fn, NULL, &r);
-	assert_true(child_aborted_saying(&r, msg));
-}
-
-static void expect_ok(void (*fn)(void *))
-{
-	struct child_result r;
-
-	run_in_child(fn, NULL, &r);
-	assert_true(child_exited_ok(&r));
-}
-
 /* Waiting for a grace period inside a reader of the same srcu_struct. */
 
 static void sync_in_reader(void *arg)

@@ -118,15 +118,13 @@ static void child_uses_library(void *arg)
 /* The parent has pools running and a struct in use; the child starts over. */
 static void test_child_uses_library(void **state)
 {
-	struct child_result r;
 	struct counted c = { .calls = 0 };
 
 	SKIP_UNDER_ASAN();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	synchronize_srcu(&parent_ss);
 	call_srcu(&parent_ss, &c.rh, counted_cb);
-	run_in_child(child_uses_library, NULL, &r);
-	assert_true(child_exited_ok(&r));
+	expect_ok(child_uses_library);
 	/* The parent carries on. */
 	srcu_barrier(&parent_ss);
 	assert_int_equal(test_get(&c.calls), 1);
@@ -159,7 +157,6 @@ static void child_releases_reader(void *arg)
 
 static void test_pending_callbacks(void **state)
 {
-	struct child_result r;
 	int i;
 
 	SKIP_UNDER_ASAN();
@@ -173,8 +170,7 @@ static void test_pending_callbacks(void **state)
 			call_srcu_expedited(&parent_ss, &pending[i].rh, counted_cb);
 	}
 	test_sleep_ms(20);	/* Let the grace period start and wait for us. */
-	run_in_child(child_releases_reader, NULL, &r);
-	assert_true(child_exited_ok(&r));
+	expect_ok(child_releases_reader);
 	/* Not run here meanwhile: the parent's copy of the reader is still in. */
 	for (i = 0; i < 4; i++)
 		assert_int_equal(test_get(&pending[i].calls), 0);
@@ -229,8 +225,7 @@ static void test_reader_in_other_thread(void **state)
 	t = test_thread_start(hold_reader, &h);
 	assert_true(test_wait_for(&h.inside, 1));
 	call_srcu(&parent_ss, &c.rh, counted_cb);
-	run_in_child(child_fresh_only, NULL, &r);
-	assert_true(child_exited_ok(&r));
+	expect_ok(child_fresh_only);
 	run_in_child_for(child_waits_for_lost_reader, NULL, &r, HANG_MS);
 	assert_true(child_hung(&r));
 	test_set(&h.release, 1);
@@ -283,7 +278,6 @@ static void *updater_fn(void *arg)
 static void test_fork_during_updates(void **state)
 {
 	struct updater u = { 0, 0, 0 };
-	struct child_result r;
 	pthread_t t;
 	int i, before;
 
@@ -291,10 +285,8 @@ static void test_fork_during_updates(void **state)
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	t = test_thread_start(updater_fn, &u);
 	assert_true(test_wait_for(&u.rounds, 1));
-	for (i = 0; i < FORKS; i++) {
-		run_in_child(child_fresh_only, NULL, &r);
-		assert_true(child_exited_ok(&r));
-	}
+	for (i = 0; i < FORKS; i++)
+		expect_ok(child_fresh_only);
 	before = test_get(&u.rounds);
 	assert_true(test_wait_for(&u.rounds, before + 2));	/* Still going. */
 	test_set(&u.stop, 1);

@@ -39,22 +39,6 @@ static struct srcu_struct ss, other;
 /* A hung child is killed after this long: deadlocks are expected here. */
 #define HANG_MS		1500
 
-static void expect_abort(void (*fn)(void *), const char *msg)
-{
-	struct child_result r;
-
-	run_in_child(fn, NULL, &r);
-	assert_true(child_aborted_saying(&r, msg));
-}
-
-static void expect_ok(void (*fn)(void *))
-{
-	struct child_result r;
-
-	run_in_child(fn, NULL, &r);
-	assert_true(child_exited_ok(&r));
-}
-
 /*
  * A NULL dereference: SIGSEGV, or a sanitizer's report of it (which ends
  * the process with an error status instead of the signal): ASan's "SEGV",

@@ -1,7 +1,8 @@
 /*
  * test_util.h: small helpers shared by the unit tests: clocks, sleeps,
- * flags handed between threads, bounded waits, threads that must start.
- * Header-only; include after <cmocka.h>.
+ * flags handed between threads, bounded waits, threads that must start,
+ * and which sanitizer the test is built with.  Header-only; include after
+ * <cmocka.h>.  The reliability tests (tests/reliability/) include it too.
  *
  * Assertions stay on the test's main thread: helper threads record what
  * they saw in plain structs (through the flag helpers here) and the main
@@ -14,6 +15,38 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define TEST_TSAN 1
+#endif
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#endif
+
+#ifdef TEST_TSAN
+/*
+ * TSan refuses to start threads in the child of a multi-threaded fork
+ * unless told otherwise; the fork tests (test_workqueue's, and the
+ * children of tests/reliability/child.h) check that the library does.
+ * Tests whose children start no threads are unaffected.
+ */
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
+{
+	return "die_after_fork=0";
+}
+#endif
 
 /* Generous bound on any wait that should end quickly: a hang is a failure. */
 #define TEST_DEADLINE_NS	(5ULL * 1000 * 1000 * 1000)

@@ -25,27 +25,7 @@
 #include <srcu/tree.h>
 #include "params.h"
 #include "workqueue.h"
-
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define TEST_TSAN 1
-#endif
-
-#ifdef TEST_TSAN
-/*
- * TSan refuses to start threads in the child of a multi-threaded fork
- * unless told otherwise; the fork tests check exactly that the pool does.
- */
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
-{
-	return "die_after_fork=0";
-}
-#endif
+#include "test_util.h"	/* TSan's fork option, for the fork tests */
 
 #define MS		1000000ULL
 #define DEADLINE_NS	(20000 * MS)	/* generous: a loaded CI machine */
