@@ -235,12 +235,8 @@ static void static_reader_enomem(void *arg)
 
 static void test_alloc_fail_static(void **state)
 {
-	struct child_result r;
-
-	run_in_child(static_first_use_enomem, NULL, &r);
-	assert_true(child_aborted_saying(&r, "out of memory initialising a DEFINE_SRCU()"));
-	run_in_child(static_reader_enomem, NULL, &r);
-	assert_true(child_aborted_saying(&r, "out of memory initialising a DEFINE_SRCU()"));
+	expect_abort(static_first_use_enomem, "out of memory initialising a DEFINE_SRCU()");
+	expect_abort(static_reader_enomem, "out of memory initialising a DEFINE_SRCU()");
 }
 #else
 /* Tiny allocates nothing: with every allocation failing in turn, it works. */
@@ -293,17 +289,6 @@ static int occurrences(const char *haystack, const char *needle)
 	for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
 		n++;
 	return n;
-}
-
-/* Wait (10 s at most) for *flag to reach v. */
-static bool child_wait_for(const int *flag, int v)
-{
-	for (int ms = 0; ms < 10000; ms++) {
-		if (test_get(flag) >= v)
-			return true;
-		test_sleep_ms(1);
-	}
-	return false;
 }
 
 static void no_threads_at_all(void *arg)
@@ -382,7 +367,7 @@ static void workerless_stress(void *arg)
 	__atomic_store_n(&stress_cur, &elems[0], __ATOMIC_RELEASE);
 	for (i = 0; i < NR_READERS; i++)
 		readers[i] = own_thread_start(stress_reader, (void *)(uintptr_t)(i + 1));
-	CHILD_CHECK(child_wait_for(&stress_sections, 100));
+	CHILD_CHECK(test_wait_for(&stress_sections, 100));
 	sections = test_get(&stress_sections);
 	for (i = 1; i < NR_ELEMS; i++) {
 		struct elem *old;
@@ -441,8 +426,8 @@ static void workerless_recovers(void *arg)
 	CHILD_CHECK(test_get(&c[0].calls) == 0);	/* no thread could run it */
 	__atomic_store_n(&create_mode, CREATE_ALL, __ATOMIC_SEQ_CST);
 	call_srcu(&ss, &c[1].rh, counted_cb);
-	CHILD_CHECK(child_wait_for(&c[0].calls, 1));
-	CHILD_CHECK(child_wait_for(&c[1].calls, 1));
+	CHILD_CHECK(test_wait_for(&c[0].calls, 1));
+	CHILD_CHECK(test_wait_for(&c[1].calls, 1));
 	srcu_barrier(&ss);
 	CHILD_CHECK(test_get(&c[0].calls) == 1 && test_get(&c[1].calls) == 1);
 	CHILD_CHECK(cleanup_srcu_struct(&ss) == 0);
@@ -523,11 +508,8 @@ static void test_workerless(void **state)
 	assert_int_equal(occurrences(r.err, "cannot create a worker thread for the cb pool "
 					   "(Resource temporarily unavailable)"), 1);
 
-	run_in_child(workerless_stress, NULL, &r);
-	assert_true(child_exited_ok(&r));
-
-	run_in_child(workerless_recovers, NULL, &r);
-	assert_true(child_exited_ok(&r));
+	expect_ok(workerless_stress);
+	expect_ok(workerless_recovers);
 }
 
 static void test_workerless_after_fork(void **state)
