@@ -15,6 +15,7 @@ int srcu_break_mode = SRCU_BREAK_NONE;
 static const char *const srcu_break_names[SRCU_BREAK_NR] = {
 	[SRCU_BREAK_NONE] = "",
 #if defined(SRCU_FLAVOUR_TREE)
+	[SRCU_BREAK_SKIP_SCAN1] = "skip-scan1",
 	[SRCU_BREAK_SKIP_SCAN2] = "skip-scan2",
 	[SRCU_BREAK_NO_FLIP] = "no-flip",
 #else

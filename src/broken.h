@@ -14,6 +14,7 @@
 enum srcu_break {
 	SRCU_BREAK_NONE,
 #if defined(SRCU_FLAVOUR_TREE)
+	SRCU_BREAK_SKIP_SCAN1,	/* flip without waiting for the inactive index */
 	SRCU_BREAK_SKIP_SCAN2,	/* end the GP without waiting for the retired index */
 	SRCU_BREAK_NO_FLIP,	/* SCAN1 -> SCAN2 leaves srcu_idx alone */
 #else

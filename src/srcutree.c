@@ -795,7 +795,8 @@ static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
 
 	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) == SRCU_STATE_SCAN1) {
 		idx = 1 ^ (ssp->srcu_idx & 1);
-		if (!try_check_zero(ssp, idx, 1)) {
+		/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
+		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1)) {
 			srcu_unlock(&sup->srcu_gp_mutex);
 			return SRCU_STEP_READERS;
 		}

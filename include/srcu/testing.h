@@ -23,7 +23,9 @@ void srcu_tiny_test_fail_alloc(long n);
  * must then fail.  NULL or "" repairs.  Returns 0, or -ENOENT for a mode
  * the flavour does not have.  Tree: "skip-scan2" (end the grace period
  * right after the flip, without waiting for the index just retired),
- * "no-flip" (the flip leaves srcu_idx alone).  Tiny: "skip-phase2" (end
+ * "no-flip" (the flip leaves srcu_idx alone), "skip-scan1" (flip without
+ * waiting for stragglers on the inactive index; the torture test does not
+ * catch it in a short run, doc/reliability.md).  Tiny: "skip-phase2" (end
  * the grace period right after the flip), "no-flip" (phase 2 without
  * moving the readers to the other index).  Thread-safe.
  */

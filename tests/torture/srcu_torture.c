@@ -175,6 +175,9 @@ static const struct broken_mode broken_modes[] = {
 	  "flip, without waiting for the readers of the index just retired", NULL },
 	{ "no-flip", "the library's grace periods never flip srcu_idx, so "
 	  "both scans check the index nobody uses", NULL },
+	{ "skip-scan1", "the library flips without waiting for stragglers on "
+	  "the inactive index (a short run does not catch it: see "
+	  "doc/reliability.md)", NULL },
 #endif
 };
 

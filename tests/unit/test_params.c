@@ -391,11 +391,13 @@ static void test_fail_alloc_threads(void **state)
  */
 static void test_break_modes(void **state)
 {
-	static const char *const names[] = { "skip-scan2", "no-flip" };
-	static const int modes[] = { SRCU_BREAK_SKIP_SCAN2, SRCU_BREAK_NO_FLIP };
+	static const char *const names[] = { "skip-scan2", "no-flip", "skip-scan1" };
+	static const int modes[] = {
+		SRCU_BREAK_SKIP_SCAN2, SRCU_BREAK_NO_FLIP, SRCU_BREAK_SKIP_SCAN1,
+	};
 
 	assert_int_equal(srcu_break_mode, SRCU_BREAK_NONE);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		assert_int_equal(srcu_tree_test_break(names[i]), 0);
 		assert_int_equal(srcu_break_mode, modes[i]);
 		assert_int_equal(srcu_tree_test_break("skip-phase2"), -ENOENT);
