@@ -23,7 +23,8 @@ passes=("$@")
 # Sanitizer and debug builds leave the benchmarks and examples out: they
 # check the library, and the normal pass already builds and runs those.
 lean=(-DSRCU_BUILD_BENCH=OFF -DSRCU_BUILD_EXAMPLES=OFF)
-# The deliberately broken torture runs prove the checker, not the library.
+# The deliberately broken torture runs (the test's or the library's grace
+# periods broken on purpose) prove the checker, not the library.
 checked=(-LE "long|broken")
 # The fork tests run in the normal and debug passes only: a child forked
 # while another thread is inside the sanitizer runtime's allocator inherits

@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include <srcu/tiny.h>
+#include "broken.h"
 #include "debug.h"
 #include "internal.h"
 #include "stats.h"
@@ -207,11 +208,22 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 					  ssp->srcu_cb_tail : NULL;
 			if (!srcu_idx_drained(ssp, !srcu_reader_idx(idx)))
 				break;
-			WRITE_ONCE(ssp->srcu_idx, idx + 1);	/* Flip. */
+			/*
+			 * Flip.  Test-only: srcu-torture --broken=no-flip goes to
+			 * phase 2 (odd) with the readers' index unchanged, since
+			 * srcu_reader_idx(idx + 3) == srcu_reader_idx(idx) for an
+			 * even idx.
+			 */
+			WRITE_ONCE(ssp->srcu_idx,
+				   idx + (srcu_test_broken(SRCU_BREAK_NO_FLIP) ? 3 : 1));
 			continue;
 		}
-		/* Phase 2: the index readers used before the flip. */
-		if (!srcu_idx_drained(ssp, srcu_reader_idx(idx - 1)))
+		/*
+		 * Phase 2: the index readers used before the flip.  Test-only:
+		 * srcu-torture --broken=skip-phase2 skips it.
+		 */
+		if (!srcu_test_broken(SRCU_BREAK_SKIP_PHASE2) &&
+		    !srcu_idx_drained(ssp, srcu_reader_idx(idx - 1)))
 			break;
 		WRITE_ONCE(ssp->srcu_idx, idx + 1);		/* GP done. */
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);

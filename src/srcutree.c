@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include <srcu/tree.h>
+#include "broken.h"
 #include "cpu.h"
 #include "debug.h"
 #include "params.h"
@@ -787,11 +788,14 @@ static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
 
 	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) == SRCU_STATE_SCAN1) {
 		idx = 1 ^ (ssp->srcu_idx & 1);
-		if (!try_check_zero(ssp, idx, 1)) {
+		/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
+		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1)) {
 			srcu_unlock(&sup->srcu_gp_mutex);
 			return SRCU_STEP_READERS;
 		}
-		srcu_flip(ssp);
+		/* Test-only: srcu-torture --broken=no-flip keeps readers where they are. */
+		if (!srcu_test_broken(SRCU_BREAK_NO_FLIP))
+			srcu_flip(ssp);
 		srcu_lock(&sup->lock);
 		srcu_seq_set_state(&sup->srcu_gp_seq, SRCU_STATE_SCAN2);
 		WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
@@ -800,7 +804,8 @@ static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
 
 	/* SCAN2: readers are usually quick, so check twice before sleeping. */
 	idx = 1 ^ (ssp->srcu_idx & 1);
-	if (!try_check_zero(ssp, idx, 2)) {
+	/* Test-only: srcu-torture --broken=skip-scan2 skips this scan. */
+	if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN2) && !try_check_zero(ssp, idx, 2)) {
 		srcu_unlock(&sup->srcu_gp_mutex);
 		return SRCU_STEP_READERS;
 	}

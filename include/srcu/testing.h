@@ -17,6 +17,21 @@ extern "C" {
 void srcu_tree_test_fail_alloc(long n);
 void srcu_tiny_test_fail_alloc(long n);
 
+/*
+ * Break the grace periods of every srcu_struct of the flavour on purpose,
+ * so that a test can show it would notice: srcu-torture --broken=NAME
+ * must then fail.  NULL or "" repairs.  Returns 0, or -ENOENT for a mode
+ * the flavour does not have.  Tree: "skip-scan2" (end the grace period
+ * right after the flip, without waiting for the index just retired),
+ * "no-flip" (the flip leaves srcu_idx alone), "skip-scan1" (flip without
+ * waiting for stragglers on the inactive index; the torture test does not
+ * catch it in a short run, doc/reliability.md).  Tiny: "skip-phase2" (end
+ * the grace period right after the flip), "no-flip" (phase 2 without
+ * moving the readers to the other index).  Thread-safe.
+ */
+int srcu_tree_test_break(const char *mode);
+int srcu_tiny_test_break(const char *mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,8 +1,9 @@
 /*
  * srcu_torture.c: the torture test of libsrcu, in the style of the kernel's
  * rcutorture.  Built once per flavour from tests/torture/CMakeLists.txt
- * (srcu-torture-tree, srcu-torture-tiny) against the public API; ctest runs
- * short runs, the torture-long target long ones.  `--help` lists options.
+ * (srcu-torture-tree, srcu-torture-tiny) against the public API, plus the
+ * test hook of <srcu/testing.h> for --broken; ctest runs short runs, the
+ * torture-long target long ones.  `--help` lists options.
  *
  * How it finds a grace period that ended too early: a writer replaces the
  * element that readers reach through one RCU-protected pointer.  The old
@@ -38,6 +39,7 @@
 #include <unistd.h>
 
 #include <srcu.h>
+#include <srcu/testing.h>
 
 #ifdef SRCU_TINY
 #define TORTURE_FLAVOUR	"tiny"
@@ -147,21 +149,36 @@ static struct {
 
 /*
  * Deliberately broken modes, which the test must catch.  Each either sets
- * a flag of the test or a library tunable (param); add a line here for a
- * new one.
+ * a flag of the test, which then breaks its own use of SRCU, or breaks
+ * the library's grace periods through its test hook
+ * (srcu_*_test_break() of <srcu/testing.h>, same name); add a line here
+ * for a new one.
  */
 static bool broken_early_free;
 
 struct broken_mode {
 	const char *name;
 	const char *what;
-	bool *flag;		/* set in the test, or NULL */
-	const char *param;	/* library tunable set to 1, or NULL */
+	bool *flag;		/* set in the test, or NULL: a library mode */
 };
 
 static const struct broken_mode broken_modes[] = {
 	{ "early-free", "the writer ages and frees one old element in four "
-	  "without waiting for a grace period", &broken_early_free, NULL },
+	  "without waiting for a grace period", &broken_early_free },
+#ifdef SRCU_TINY
+	{ "skip-phase2", "the library ends each grace period right after the "
+	  "flip, without waiting for the readers of the index before it", NULL },
+	{ "no-flip", "the library's grace periods never move readers to the "
+	  "other index, so they wait only for the index nobody uses", NULL },
+#else
+	{ "skip-scan2", "the library ends each grace period right after the "
+	  "flip, without waiting for the readers of the index just retired", NULL },
+	{ "no-flip", "the library's grace periods never flip srcu_idx, so "
+	  "both scans check the index nobody uses", NULL },
+	{ "skip-scan1", "the library flips without waiting for stragglers on "
+	  "the inactive index (a short run does not catch it: see "
+	  "doc/reliability.md)", NULL },
+#endif
 };
 
 static const struct broken_mode *broken;	/* the mode chosen, or NULL */
@@ -1611,12 +1628,10 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_options(argc, argv);
-	if (broken) {
-		if (broken->flag)
-			*broken->flag = true;
-		if (broken->param)
-			set_param(broken->param, 1);
-	}
+	if (broken && broken->flag)
+		*broken->flag = true;
+	else if (broken && SRCU_FLAVOUR_NAME(test_break)(broken->name))
+		die("the library has no broken mode '%s'", broken->name);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = reader_signal;

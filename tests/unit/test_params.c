@@ -1,8 +1,9 @@
 /*
  * test_params.c: unit tests of the shared machinery other than the worker
  * pool: tunables (src/params.c) and SRCU_PARAMS, allocation fault
- * injection (src/alloc.c), fatal errors (src/diag.c) and the stats line
- * (src/stats.c).  Linked against the static Tree library.
+ * injection (src/alloc.c), the broken-mode switch (src/broken.c), fatal
+ * errors (src/diag.c) and the stats line (src/stats.c).  Linked against
+ * the static Tree library.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +22,7 @@
 
 #include <srcu/testing.h>
 #include <srcu/tree.h>
+#include "broken.h"
 #include "params.h"
 #include "stats.h"
 
@@ -380,6 +382,32 @@ static void test_fail_alloc_threads(void **state)
 	assert_int_equal(nulls, 1);
 }
 
+/* Broken modes. */
+
+/*
+ * Broken modes: the flavour's names switch one on, NULL and "" repair, and
+ * a name the flavour lacks (Tiny's) changes nothing.  What each mode does
+ * to grace periods is the torture test's business (torture-*-broken-*).
+ */
+static void test_break_modes(void **state)
+{
+	static const char *const names[] = { "skip-scan2", "no-flip", "skip-scan1" };
+	static const int modes[] = {
+		SRCU_BREAK_SKIP_SCAN2, SRCU_BREAK_NO_FLIP, SRCU_BREAK_SKIP_SCAN1,
+	};
+
+	assert_int_equal(srcu_break_mode, SRCU_BREAK_NONE);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(srcu_tree_test_break(names[i]), 0);
+		assert_int_equal(srcu_break_mode, modes[i]);
+		assert_int_equal(srcu_tree_test_break("skip-phase2"), -ENOENT);
+		assert_int_equal(srcu_tree_test_break("no-flip "), -ENOENT);
+		assert_int_equal(srcu_break_mode, modes[i]);
+		assert_int_equal(srcu_tree_test_break(i % 2 ? NULL : ""), 0);
+		assert_int_equal(srcu_break_mode, SRCU_BREAK_NONE);
+	}
+}
+
 /* Diagnostics. */
 
 static void test_die_message(void **state)
@@ -455,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_fail_alloc),
 		cmocka_unit_test(test_fail_alloc_init),
 		cmocka_unit_test(test_fail_alloc_threads),
+		cmocka_unit_test(test_break_modes),
 		cmocka_unit_test(test_die_message),
 		cmocka_unit_test(test_stats_line),
 	};
