@@ -19,6 +19,7 @@ static const char *const srcu_break_names[SRCU_BREAK_NR] = {
 	[SRCU_BREAK_SKIP_SCAN2] = "skip-scan2",
 	[SRCU_BREAK_NO_FLIP] = "no-flip",
 #else
+	[SRCU_BREAK_SKIP_PHASE1] = "skip-phase1",
 	[SRCU_BREAK_SKIP_PHASE2] = "skip-phase2",
 	[SRCU_BREAK_NO_FLIP] = "no-flip",
 #endif

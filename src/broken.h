@@ -18,6 +18,7 @@ enum srcu_break {
 	SRCU_BREAK_SKIP_SCAN2,	/* end the GP without waiting for the retired index */
 	SRCU_BREAK_NO_FLIP,	/* SCAN1 -> SCAN2 leaves srcu_idx alone */
 #else
+	SRCU_BREAK_SKIP_PHASE1,	/* flip without waiting for the other index */
 	SRCU_BREAK_SKIP_PHASE2,	/* end the GP without waiting for the pre-flip index */
 	SRCU_BREAK_NO_FLIP,	/* phase 1 -> 2 leaves the readers' index alone */
 #endif

@@ -52,6 +52,7 @@
 #include <unistd.h>
 
 #include <srcu/tiny.h>
+#include <srcu/testing.h>
 #include "broken.h"
 #include "debug.h"
 #include "internal.h"
@@ -206,7 +207,9 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 			/* Phase 1.  Everything queued so far waits for this GP. */
 			ssp->srcu_cb_gp = ssp->srcu_cb_tail != ssp->srcu_cb_done ?
 					  ssp->srcu_cb_tail : NULL;
-			if (!srcu_idx_drained(ssp, !srcu_reader_idx(idx)))
+			/* Test-only: srcu-torture --broken=skip-phase1 skips it. */
+			if (!srcu_test_broken(SRCU_BREAK_SKIP_PHASE1) &&
+			    !srcu_idx_drained(ssp, !srcu_reader_idx(idx)))
 				break;
 			/*
 			 * Flip.  Test-only: srcu-torture --broken=no-flip goes to
@@ -624,6 +627,32 @@ SRCU_EXPORT void SRCU_API(read_unlock)(struct srcu_tiny_struct *ssp, int idx)
 	srcu_debug_check_live(ssp, "srcu_read_unlock()");
 	srcu_tiny_read_unlock_inl(ssp, idx);
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
+}
+
+/*
+ * Test-only (<srcu/testing.h>): a normal reader counted on the index
+ * readers are not using, as one that read srcu_idx before the last flip
+ * and counts itself only now would be: the straggler that phase 1 waits
+ * for.  So that it tests phase 1, it waits (10 ms at most) until no grace
+ * period is in phase 2, which would wait for that index anyway, and counts
+ * itself holding srcu_lock, so that no phase 1 or flip runs meanwhile.
+ */
+SRCU_EXPORT int SRCU_API(test_read_lock_straggler)(struct srcu_tiny_struct *ssp)
+{
+	int idx;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock()");
+	for (int us = 0; us < 10000 && (READ_ONCE(ssp->srcu_idx) & 0x1); us++)
+		srcu_udelay(1);
+	/* If a GP got to phase 2 meanwhile, phase 2 is what must see us. */
+	tiny_lock(ssp);
+	idx = 1 ^ srcu_reader_idx(ssp->srcu_idx);	/* srcu_lock: no flip now */
+	__atomic_fetch_or(&ssp->srcu_reader_flavor, SRCU_READ_FLAVOR_NORMAL, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ssp->srcu_lock_nesting[idx].srcu_nesting, 1, __ATOMIC_RELAXED);
+	smp_mb(); /* B */ /* Pairs with A, as a reader's. */
+	tiny_unlock(ssp);
+	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
+	return idx;
 }
 
 SRCU_EXPORT int SRCU_API(read_lock_nmisafe)(struct srcu_tiny_struct *ssp)

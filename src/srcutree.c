@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include <srcu/tree.h>
+#include <srcu/testing.h>
 #include "broken.h"
 #include "cpu.h"
 #include "debug.h"
@@ -1531,6 +1532,36 @@ SRCU_EXPORT void srcu_tree_read_unlock(struct srcu_tree_struct *ssp, int idx)
 	srcu_debug_check_live(ssp, "srcu_read_unlock()");
 	srcu_tree_read_unlock_inl(ssp, idx);
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
+}
+
+/*
+ * Test-only (<srcu/testing.h>): a normal reader counted on the index
+ * readers are not using, as one that read srcu_idx before the last flip
+ * and counts itself only now would be: the straggler that SCAN1 waits for.
+ * So that it tests SCAN1, it waits (10 ms at most) until no grace period
+ * is in SCAN2, whose scan of that index would see it anyway, and counts
+ * itself holding srcu_gp_mutex, so that no scan or flip runs meanwhile.
+ */
+SRCU_EXPORT int srcu_tree_test_read_lock_straggler(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup;
+	struct srcu_tree_reader *r;
+	int idx;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock()");
+	sup = check_init_srcu_struct(ssp);
+	r = srcu_tree_readers(ssp, SRCU_READ_FLAVOR_NORMAL);
+	for (int us = 0; us < 10000 && srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) ==
+				       SRCU_STATE_SCAN2; us++)
+		srcu_udelay(1);
+	/* If a GP got to SCAN2 meanwhile, its scan is the one that must see us. */
+	srcu_lock(&sup->srcu_gp_mutex);
+	idx = 1 ^ (ssp->srcu_idx & 0x1);	/* srcu_gp_mutex: no flip now */
+	srcu_tree_ctr_inc_atomic(ssp, r, idx, false);
+	smp_mb(); /* B */ /* Pairs with A and E, as a reader's. */
+	srcu_unlock(&sup->srcu_gp_mutex);
+	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
+	return idx;
 }
 
 SRCU_EXPORT int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp)

@@ -84,6 +84,7 @@
 #include <urcu/arch.h>
 #include <urcu/list.h>
 
+#include <srcu/testing.h>
 #include "params.h"
 #include "workqueue.h"
 
@@ -137,6 +138,7 @@ static struct wq_pool wq_pools[SRCU_WQ_NR_POOLS] = {
 };
 
 static unsigned int wq_max_threads;		/* max(2, online CPUs), set at start */
+static int wq_fail_threads;			/* test-only: srcu_*_test_fail_threads() */
 static pthread_once_t wq_once = PTHREAD_ONCE_INIT;
 
 static __thread struct srcu_work *wq_current;	/* item this thread runs */
@@ -365,7 +367,7 @@ static bool wq_spawn_locked(struct wq_pool *p)
 	/* Workers take no signals: handlers belong to the application's threads. */
 	sigfillset(&all);
 	srcu_check_pthread(pthread_sigmask(SIG_SETMASK, &all, &old));
-	err = pthread_create(&tid, &attr, wq_worker, p);
+	err = READ_ONCE(wq_fail_threads) ? EAGAIN : pthread_create(&tid, &attr, wq_worker, p);
 	srcu_check_pthread(pthread_sigmask(SIG_SETMASK, &old, NULL));
 	pthread_attr_destroy(&attr);
 	if (err) {
@@ -641,6 +643,11 @@ void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o)
 		return;
 	}
 	wq_futex_wait(uaddr, val, NULL);
+}
+
+SRCU_EXPORT void SRCU_API(test_fail_threads)(int fail)
+{
+	__atomic_store_n(&wq_fail_threads, !!fail, __ATOMIC_SEQ_CST);
 }
 
 /* The API of workqueue.h. */

@@ -18,19 +18,39 @@ void srcu_tree_test_fail_alloc(long n);
 void srcu_tiny_test_fail_alloc(long n);
 
 /*
+ * While fail is non-zero, the flavour's worker pools cannot create threads,
+ * as if pthread_create() failed with EAGAIN: a pool with no worker yet
+ * then runs without one (its waiters do its work, doc/reliability.md).
+ */
+void srcu_tree_test_fail_threads(int fail);
+void srcu_tiny_test_fail_threads(int fail);
+
+/*
  * Break the grace periods of every srcu_struct of the flavour on purpose,
  * so that a test can show it would notice: srcu-torture --broken=NAME
  * must then fail.  NULL or "" repairs.  Returns 0, or -ENOENT for a mode
  * the flavour does not have.  Tree: "skip-scan2" (end the grace period
  * right after the flip, without waiting for the index just retired),
  * "no-flip" (the flip leaves srcu_idx alone), "skip-scan1" (flip without
- * waiting for stragglers on the inactive index; the torture test does not
- * catch it in a short run, doc/reliability.md).  Tiny: "skip-phase2" (end
- * the grace period right after the flip), "no-flip" (phase 2 without
- * moving the readers to the other index).  Thread-safe.
+ * waiting for stragglers on the inactive index).  Tiny: "skip-phase1"
+ * (the same), "skip-phase2" (end the grace period right after the flip),
+ * "no-flip" (phase 2 without moving the readers to the other index).
+ * Thread-safe.
  */
 int srcu_tree_test_break(const char *mode);
 int srcu_tiny_test_break(const char *mode);
+
+/*
+ * Enter a normal reader of ssp, counted on the index readers are not
+ * using: what a reader that read the index before the last flip and
+ * counts itself only now (a straggler) does, which the first phase of a
+ * grace period waits for and which outside code can otherwise only hit by
+ * chance.  Returns the index; srcu_read_unlock() ends the reader.
+ */
+struct srcu_tree_struct;
+struct srcu_tiny_struct;
+int srcu_tree_test_read_lock_straggler(struct srcu_tree_struct *ssp);
+int srcu_tiny_test_read_lock_straggler(struct srcu_tiny_struct *ssp);
 
 #ifdef __cplusplus
 }

@@ -135,6 +135,7 @@ static struct {
 	unsigned int gp_ops;		/* bitmask of enum gp_op */
 	int writer_delay_us;		/* mean pause after a writer update */
 	bool preempt;			/* signal readers, see reader_signal() */
+	bool no_workers;		/* the library cannot create threads */
 } opt = {
 	.duration = 5,
 	.nr_readers = -1,
@@ -166,6 +167,8 @@ static const struct broken_mode broken_modes[] = {
 	{ "early-free", "the writer ages and frees one old element in four "
 	  "without waiting for a grace period", &broken_early_free },
 #ifdef SRCU_TINY
+	{ "skip-phase1", "the library flips without waiting for stragglers on "
+	  "the other index (the straggler of normal sub-runs shows it)", NULL },
 	{ "skip-phase2", "the library ends each grace period right after the "
 	  "flip, without waiting for the readers of the index before it", NULL },
 	{ "no-flip", "the library's grace periods never move readers to the "
@@ -176,8 +179,7 @@ static const struct broken_mode broken_modes[] = {
 	{ "no-flip", "the library's grace periods never flip srcu_idx, so "
 	  "both scans check the index nobody uses", NULL },
 	{ "skip-scan1", "the library flips without waiting for stragglers on "
-	  "the inactive index (a short run does not catch it: see "
-	  "doc/reliability.md)", NULL },
+	  "the inactive index (the straggler of normal sub-runs shows it)", NULL },
 #endif
 };
 
@@ -540,6 +542,7 @@ struct reader {
 	unsigned long nested;
 	unsigned long slept;
 	unsigned long handed;			/* sections handed to the releaser */
+	unsigned long straggled;		/* sections entered as a straggler */
 	/* Written by this reader's signal handler only. */
 	uint64_t sig_rng;
 	unsigned long sig_pipe[PIPE_LEN + 1];	/* sections in signal handlers */
@@ -562,8 +565,10 @@ struct section {
 
 static int stop_readers;		/* readers leave their loop */
 static int stop_updaters;		/* writer and updaters leave theirs */
-static struct reader *readers;		/* this sub-run's; [nr_readers] is the releaser */
+/* This sub-run's readers, then [nr_readers] the releaser, [nr_readers + 1] the straggler. */
+static struct reader *readers;
 static int nr_readers;
+#define NR_READER_SLOTS	(nr_readers + 2)
 static enum rflavour cur_flavour;	/* this sub-run's */
 static long cur_nr_cpus;		/* virtual CPUs in use (Tree), 0 = none */
 
@@ -864,6 +869,37 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * The straggler, in normal sub-runs: a reader that read srcu_idx before
+ * the last flip and counts itself only now, made on purpose through the
+ * library's test hook (a real one needs a preemption inside a window of a
+ * few instructions, which the signals hit too rarely to notice a broken
+ * first phase).  It holds its element for milliseconds, across the writer's
+ * next updates and grace periods, so a grace period that did not wait for
+ * it shows as a pipe age above 1 or a cookie done too soon.
+ */
+static void *straggler_thread(void *arg)
+{
+	struct reader *rd = arg;
+
+	set_vcpu(&rd->vcpu, &rd->rng);
+	while (!READ_ONCE(stop_readers)) {
+		struct section s = { .f = RF_NORMAL };
+
+		usleep(rnd_below(&rd->rng, 1000));
+		s.idx = SRCU_FLAVOUR_NAME(test_read_lock_straggler)(ssp);
+		s.batch0 = srcu_batches_completed(ssp);
+		s.p = read_current(&s.gen);
+		s.has_cookie = rnd_below(&rd->rng, 2);
+		if (s.has_cookie)
+			s.cookie = get_state_synchronize_srcu(ssp);
+		usleep(1000 + rnd_below(&rd->rng, 4000));
+		section_finish(rd, &s, true);
+		OWNER_INC(rd->straggled);
+	}
+	return NULL;
+}
+
 /* Interrupt random readers now and then (see reader_signal()). */
 static void *signaller_thread(void *arg)
 {
@@ -1101,7 +1137,7 @@ static struct reader acc;
 static void reader_sum(struct reader *sum)
 {
 	*sum = acc;
-	for (int i = 0; readers && i <= nr_readers; i++) {
+	for (int i = 0; readers && i < NR_READER_SLOTS; i++) {
 		struct reader *rd = &readers[i];
 
 		for (int j = 0; j <= PIPE_LEN; j++) {
@@ -1113,6 +1149,7 @@ static void reader_sum(struct reader *sum)
 		sum->nested += READ_ONCE(rd->nested);
 		sum->slept += READ_ONCE(rd->slept);
 		sum->handed += READ_ONCE(rd->handed);
+		sum->straggled += READ_ONCE(rd->straggled);
 		sum->preempted += READ_ONCE(rd->preempted);
 	}
 }
@@ -1304,11 +1341,11 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 	WRITE_ONCE(stop_updaters, 0);
 	handoff_stop = false;
 	nr_readers = opt.nr_readers;
-	readers = aligned_alloc(128, sizeof(*readers) * (size_t)(nr_readers + 1));
+	readers = aligned_alloc(128, sizeof(*readers) * (size_t)NR_READER_SLOTS);
 	if (!readers)
 		die("out of memory");
-	memset(readers, 0, sizeof(*readers) * (size_t)(nr_readers + 1));
-	for (int i = 0; i <= nr_readers; i++) {
+	memset(readers, 0, sizeof(*readers) * (size_t)NR_READER_SLOTS);
+	for (int i = 0; i < NR_READER_SLOTS; i++) {
 		readers[i].id = i;
 		readers[i].vcpu = -1;
 		readers[i].rng = rnd_seed(1000 * (unsigned long)k + (unsigned long)i + 1);
@@ -1326,6 +1363,9 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 		start_thread(&readers[i].tid, reader_thread, &readers[i]);
 	if (f == RF_UPDOWN || f == RF_FAST_UPDOWN)
 		start_thread(&readers[nr_readers].tid, releaser_thread, &readers[nr_readers]);
+	if (f == RF_NORMAL)
+		start_thread(&readers[nr_readers + 1].tid, straggler_thread,
+			     &readers[nr_readers + 1]);
 	start_thread(&updaters[0].tid, writer_thread, &updaters[0]);
 	for (int i = 1; i < nr_updaters_all; i++)
 		start_thread(&updaters[i].tid, updater_thread, &updaters[i]);
@@ -1349,6 +1389,8 @@ static void run_subrun(int k, int nr_subruns, enum rflavour f, uint64_t *rng)
 		join_thread(signaller);
 	for (int i = 0; i < nr_readers; i++)
 		join_thread(readers[i].tid);
+	if (f == RF_NORMAL)
+		join_thread(readers[nr_readers + 1].tid);
 	WRITE_ONCE(signals_live, 0);
 	if (f == RF_UPDOWN || f == RF_FAST_UPDOWN) {
 		check_pthread(pthread_mutex_lock(&handoff_lock), "handoff lock");
@@ -1412,6 +1454,8 @@ static void usage(FILE *out)
 		"  --stat-interval S     seconds between statistics on stderr (1)\n"
 		"  --stall-timeout S     an update longer than this is an error (30)\n"
 		"  --no-preempt          no signals that stall readers at random points\n"
+		"  --no-workers          the library cannot create its worker threads, so\n"
+		"                        the threads that wait do its work\n"
 		"  --broken=NAME         break something on purpose; the run must fail:\n",
 		TORTURE_FLAVOUR);
 	for (size_t i = 0; i < sizeof(broken_modes) / sizeof(broken_modes[0]); i++)
@@ -1491,7 +1535,7 @@ static void parse_param(const char *s)
 enum {
 	O_DURATION = 256, O_SEED, O_READERS, O_UPDATERS, O_RFLAVOUR, O_SUBRUNS,
 	O_SHUFFLE, O_HZ, O_PROMOTE, O_BIG, O_NR_CPUS, O_PARAM, O_GP_OPS,
-	O_WRITER_DELAY, O_STAT_INTERVAL, O_STALL, O_BROKEN, O_NO_PREEMPT, O_HELP,
+	O_WRITER_DELAY, O_STAT_INTERVAL, O_STALL, O_BROKEN, O_NO_PREEMPT, O_NO_WORKERS, O_HELP,
 };
 
 static const struct option long_options[] = {
@@ -1513,6 +1557,7 @@ static const struct option long_options[] = {
 	{ "stall-timeout", required_argument, NULL, O_STALL },
 	{ "broken", required_argument, NULL, O_BROKEN },
 	{ "no-preempt", no_argument, NULL, O_NO_PREEMPT },
+	{ "no-workers", no_argument, NULL, O_NO_WORKERS },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -1590,6 +1635,9 @@ static void parse_options(int argc, char **argv)
 		case O_NO_PREEMPT:
 			opt.preempt = false;
 			break;
+		case O_NO_WORKERS:
+			opt.no_workers = true;
+			break;
 		case 'h':
 		case O_HELP:
 			usage(stdout);
@@ -1628,6 +1676,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_options(argc, argv);
+	/* Before the library's first use, which would start the pools. */
+	SRCU_FLAVOUR_NAME(test_fail_threads)(opt.no_workers);
 	if (broken && broken->flag)
 		*broken->flag = true;
 	else if (broken && SRCU_FLAVOUR_NAME(test_break)(broken->name))
@@ -1660,10 +1710,11 @@ int main(int argc, char **argv)
 	}
 
 	printf("srcu-torture: flavour %s, %.1f s, seed %lu, %d readers (%s), "
-	       "%d updaters + writer, %d sub-run(s)%s%s%s\n",
+	       "%d updaters + writer, %d sub-run(s)%s%s%s%s\n",
 	       TORTURE_FLAVOUR, opt.duration, opt.seed, opt.nr_readers,
 	       rflavour_names[opt.rflavour], opt.nr_updaters, opt.subruns,
-	       opt.shuffle ? ", shuffled tunables" : "", broken ? ", BROKEN: " : "",
+	       opt.shuffle ? ", shuffled tunables" : "",
+	       opt.no_workers ? ", no worker threads" : "", broken ? ", BROKEN: " : "",
 	       broken ? broken->name : "");
 
 	WRITE_ONCE(watchdog_live, 1);
@@ -1689,10 +1740,10 @@ int main(int argc, char **argv)
 	cbs_i = READ_ONCE(st_cbs_invoked);
 
 	printf("srcu-torture: reader sections: %lu checked (%lu nested, %lu slept, "
-	       "%lu ended by another thread, %lu in signal handlers); readers "
-	       "preempted by signals %lu times\n",
+	       "%lu ended by another thread, %lu in signal handlers, %lu stragglers); "
+	       "readers preempted by signals %lu times\n",
 	       sum.sections + sig_sections(&sum), sum.nested, sum.slept, sum.handed,
-	       sig_sections(&sum), sum.preempted);
+	       sig_sections(&sum), sum.straggled, sum.preempted);
 	printf("srcu-torture: Reader Pipe: ");
 	for (int j = 0; j <= PIPE_LEN; j++)
 		printf(" %lu", sum.pipe[j]);
