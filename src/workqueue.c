@@ -58,17 +58,18 @@
  *   prepare: take both pool locks (GP then CB; nothing else nests them),
  *            stop workers and helpers from starting new items, and wait
  *            until no item is running, except those the forking thread
- *            itself is running.  If that takes more than ~20 ms (a running item waits
- *            for another item to run, say), starting is let go for 1 ms and
- *            the wait begins again, so such a chain drains instead of
- *            deadlocking.
+ *            itself is running.  If that takes more than ~20 ms (a running
+ *            item waits for another item to run, say), starting is let go
+ *            for 1 ms and the wait begins again, so such a chain drains
+ *            instead of deadlocking.
  *   parent:  let the workers start items again and drop the locks.
  *   child:   the locks and condition variables are re-initialised; the
  *            pools have no threads (but the forking thread, if it was a
  *            worker, which goes on as one); nothing queued is lost: items on
  *            the run queue or timer list stay there, and a worker is started
  *            at once if there are any (or if the forking thread is the
- *            pool's only, busy, worker), else on the next queue_* call.
+ *            pool's only, busy, worker), else on the next queue_* call; a
+ *            child that cannot create it has a workerless pool, as above.
  */
 #include <errno.h>
 #include <limits.h>
@@ -385,7 +386,7 @@ static bool wq_spawn_locked(struct wq_pool *p)
 		}
 		return false;
 	}
-	/* Pairs with the relaxed loads of wq_start() and srcu_wq_help(). */
+	/* Atomic: wq_start() and srcu_wq_help() read it without the lock. */
 	WRITE_ONCE(p->nthreads, p->nthreads + 1);
 	/* The thread cannot exit before it gets p->lock, which we hold. */
 	snprintf(name, sizeof(name), "srcu-%s-%s%u", SRCU_FLAVOUR_STR, p->name,
@@ -569,7 +570,7 @@ static void *wq_worker(void *arg)
 
 /* Helping: a waiter runs its own items on a pool that has no worker. */
 
-/* The first item on p's queue that o names and that is due, or NULL.  Holds p->lock. */
+/* The first item on p's run queue that o names, or NULL.  Holds p->lock. */
 static struct srcu_work *wq_take_mine_locked(struct wq_pool *p, const struct srcu_wq_owner *o)
 {
 	struct srcu_work *w, *prev = NULL;
