@@ -19,7 +19,10 @@
  * srcu_barrier() waiting for every callback queued before it.
  *
  * Several srcu_structs run in sequence (sub-runs), each with its own
- * reader flavour and, with --shuffle, its own tunables.
+ * reader flavour and, with --shuffle, its own tunables.  Normal sub-runs
+ * also have a straggler (straggler_thread()), for the grace periods' first
+ * phase; --no-workers runs everything without the library's worker
+ * threads; --broken=NAME breaks something on purpose, and must fail.
  */
 #define _GNU_SOURCE
 #include <errno.h>
