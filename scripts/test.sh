@@ -8,7 +8,7 @@
 #   debug   the same with SRCU_DEBUG (lockdep-like misuse checks)
 # doc/reliability.md says what each pass checks and why.
 #
-#   scripts/test.sh                 all four passes (8 minutes on a busy 2-core machine)
+#   scripts/test.sh                 all four passes (4 minutes on an idle 2-core machine, 8 busy)
 #   scripts/test.sh normal debug    only the passes named
 #   scripts/test.sh --quick         the normal pass only
 set -euo pipefail
