@@ -174,7 +174,8 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 	if (smp_load_acquire(cnt) != 0) {
 		/*
 		 * The reader that empties i will queue the driver, perhaps in a
-		 * signal handler: the pool must not need starting then.
+		 * signal handler, where no thread can be created: give the pool
+		 * its worker now (if it stays workerless, our waiter runs it).
 		 */
 		srcu_wq_prepare(1u << SRCU_WQ_GP);
 		WRITE_ONCE(ssp->srcu_gp_waiting, i + 1);
