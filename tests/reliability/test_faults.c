@@ -259,7 +259,7 @@ static void test_alloc_fail_init(void **state)
 
 /* Thread creation. */
 
-/* In a child: fail (exit status line) unless cond holds. */
+/* In a child: unless cond holds, say which check failed and exit with status 3. */
 #define CHILD_CHECK(cond)						\
 	do {								\
 		if (!(cond)) {						\
@@ -464,8 +464,7 @@ static void one_worker_per_pool(void *arg)
 
 	/* This child's pools start afresh: one worker each, no spare. */
 	__atomic_store_n(&create_mode, CREATE_ONE_PER_POOL, __ATOMIC_SEQ_CST);
-	if (init_srcu_struct(&ss))
-		_exit(2);
+	CHILD_CHECK(init_srcu_struct(&ss) == 0);
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < 64; i++) {
 			c[i].calls = 0;
@@ -477,13 +476,11 @@ static void one_worker_per_pool(void *arg)
 		synchronize_srcu(&ss);
 		srcu_barrier(&ss);
 		for (i = 0; i < 64; i++)
-			if (test_get(&c[i].calls) != 1)
-				_exit(3);
+			CHILD_CHECK(test_get(&c[i].calls) == 1);
 	}
-	if (cleanup_srcu_struct(&ss))
-		_exit(4);
-	if (!__atomic_load_n(&creates_refused, __ATOMIC_SEQ_CST))
-		_exit(5);	/* The test did not test anything. */
+	CHILD_CHECK(cleanup_srcu_struct(&ss) == 0);
+	/* Else the test did not test anything. */
+	CHILD_CHECK(__atomic_load_n(&creates_refused, __ATOMIC_SEQ_CST) > 0);
 }
 
 static void test_thread_create_fails(void **state)
