@@ -48,6 +48,7 @@ struct bench_opts {
 	struct bench_list threads;	/* enqueuing threads for cb throughput */
 	long updates;			/* seed: device registrations per boot */
 	long gap_us;			/* busy work between two updates */
+	long idle_us;			/* seed: sleep before each update (from idle) */
 	long iterations;		/* gp, cb: samples per row */
 	long callbacks;			/* cb throughput: callbacks per thread */
 	double duration;		/* read: seconds per row */

@@ -140,7 +140,7 @@ static struct bench_opts scenario_opts(const struct bench_opts *user, const char
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HZ = 256, OPT_UPDATES, OPT_READERS, OPT_THREADS, OPT_GAP,
+	enum { OPT_HZ = 256, OPT_UPDATES, OPT_READERS, OPT_THREADS, OPT_GAP, OPT_IDLE,
 	       OPT_ITER, OPT_CBS, OPT_DURATION, OPT_RAW, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "hz", required_argument, NULL, OPT_HZ },
@@ -148,6 +148,7 @@ int main(int argc, char **argv)
 		{ "readers", required_argument, NULL, OPT_READERS },
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "gap-us", required_argument, NULL, OPT_GAP },
+		{ "idle-us", required_argument, NULL, OPT_IDLE },
 		{ "iterations", required_argument, NULL, OPT_ITER },
 		{ "callbacks", required_argument, NULL, OPT_CBS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
@@ -185,6 +186,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_GAP:
 			user.gap_us = parse_long(optarg, "--gap-us", 0);
+			break;
+		case OPT_IDLE:
+			user.idle_us = parse_long(optarg, "--idle-us", 0);
 			break;
 		case OPT_ITER:
 			user.iterations = parse_long(optarg, "--iterations", 1);

@@ -160,6 +160,8 @@ static void seed_boot(const struct bench_flavour *fl, enum seed_row row,
 
 	t0 = bench_now_ns();
 	for (long i = 0; i < bench_opts.updates; i++) {
+		if (bench_opts.idle_us)
+			bench_sleep_ns((uint64_t)bench_opts.idle_us * 1000);
 		/* kvm_io_bus_register_dev(): copy, publish, free the old bus. */
 		old = run.bus;
 		nb = bus_alloc(&run, old);

@@ -299,7 +299,7 @@ static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 		val = __atomic_load_n(&ssp->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
 		if (ULONG_CMP_GE(__atomic_load_n(&ssp->srcu_idx, __ATOMIC_SEQ_CST), cookie))
 			break;
-		srcu_wq_wait(&ssp->srcu_gp_end_futex, val, &gp_work);
+		srcu_wq_wait(&ssp->srcu_gp_end_futex, val, &gp_work, 0);
 	}
 	__atomic_fetch_sub(&ssp->srcu_gp_end_waiters, 1, __ATOMIC_SEQ_CST);
 }
@@ -529,7 +529,7 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	if (kick)
 		srcu_queue_work(&ssp->srcu_cb_work);
 	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
-		srcu_wq_wait(&m->done, 0, &all_work);
+		srcu_wq_wait(&m->done, 0, &all_work, 0);
 	if (m != &stack_m)
 		srcu_free(m);
 }

@@ -19,7 +19,9 @@
 #include <cmocka.h>
 
 #include <srcu/tree.h>
+#include <srcu/testing.h>
 #include "segcblist.h"
+#include "test_util.h"
 #include "srcutree-internal.h"
 
 /* Helpers. */
@@ -289,6 +291,76 @@ static void test_promotion_waits_for_readers(void **state)
 	assert_int_equal(srcu_tree_cleanup(&ss), 0);
 }
 
+/*
+ * The promotion window.  An expedited request that reaches a grace period
+ * while its work is between moving the state machine and deciding whether
+ * to sleep must not be slept through: the decision sees the request (no
+ * sleep), or the sleep is there for the request to find (promoted, or a
+ * counted transfer), never neither.  The hook holds the work in that
+ * window while the request is made; a jiffy of one second makes a sleep
+ * that ignored it unmistakable.  With promotion off too: a request made
+ * before the decision keeps the kernel's process_srcu() from sleeping.
+ */
+struct window_probe {
+	struct srcu_tree_struct *ssp;
+	int scanned;			/* the work waits in the window */
+	int go;				/* the request is made: decide */
+	int decided;			/* st holds the stats after the decision */
+	struct srcu_stats st;
+};
+
+static void window_hook(struct srcu_tree_struct *ssp, int event, void *arg)
+{
+	struct window_probe *p = arg;
+
+	if (ssp != p->ssp)
+		return;
+	if (event == SRCU_TEST_GP_SCANNED && !test_get(&p->scanned)) {
+		test_set(&p->scanned, 1);
+		test_wait_for(&p->go, 1);
+	} else if (event == SRCU_TEST_GP_DECIDED && test_get(&p->go) && !test_get(&p->decided)) {
+		assert_int_equal(srcu_tree_get_stats(ssp, &p->st), 0);
+		test_set(&p->decided, 1);
+	}
+}
+
+static void test_promotion_window(void **state)
+{
+	for (int promote = 1; promote >= 0; promote--) {
+		struct window_probe p = { 0 };
+		struct srcu_tree_struct ss;
+		struct counted_cb cb1, cb2;
+		int idx;
+
+		memset(&cb1, 0, sizeof(cb1));
+		memset(&cb2, 0, sizeof(cb2));
+		set_param("hz", 1000);
+		set_param("promote_inflight", promote);
+		assert_int_equal(srcu_tree_init(&ss), 0);
+		p.ssp = &ss;
+		srcu_tree_test_gp_hook(window_hook, &p);
+		/* A reader the grace period must wait for: its work gives up and decides. */
+		idx = srcu_tree_read_lock(&ss);
+		srcu_tree_call(&ss, &cb1.rh, counted_cb_func);
+		assert_true(test_wait_for(&p.scanned, 1));
+		set_param("hz", 1);
+		srcu_tree_call_expedited(&ss, &cb2.rh, counted_cb_func);
+		test_set(&p.go, 1);
+		assert_true(test_wait_for(&p.decided, 1));
+		srcu_tree_test_gp_hook(NULL, NULL);
+		/* Asleep with the request pending, neither promoted nor counted: the bug. */
+		assert_false(p.st.gp_sleeping &&
+			     ULONG_CMP_LT(p.st.gp_seq, p.st.gp_seq_needed_exp) &&
+			     p.st.promotions == 0 && p.st.transfers == 0);
+		srcu_tree_read_unlock(&ss, idx);
+		srcu_tree_barrier(&ss);
+		assert_int_equal(cb1.invoked, 1);
+		assert_int_equal(cb2.invoked, 1);
+		assert_int_equal(stats_of(&ss).transfers, 0);
+		assert_int_equal(srcu_tree_cleanup(&ss), 0);
+	}
+}
+
 /* call_srcu_expedited(): once, after a full grace period. */
 static void test_call_expedited_waits(void **state)
 {
@@ -520,6 +592,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_transfer_promoted, teardown_params),
 		cmocka_unit_test_teardown(test_transfer_rfc, teardown_params),
 		cmocka_unit_test_teardown(test_promotion_waits_for_readers, teardown_params),
+		cmocka_unit_test_teardown(test_promotion_window, teardown_params),
 		cmocka_unit_test_teardown(test_call_expedited_waits, teardown_params),
 		cmocka_unit_test_teardown(test_big_tree_funnel, teardown_params),
 		cmocka_unit_test_teardown(test_size_on_request, teardown_params),
