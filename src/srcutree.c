@@ -921,6 +921,26 @@ static void srcu_flip(struct srcu_tree_struct *ssp)
 	smp_mb(); /* D */ /* Pairs with C. */
 }
 
+/* Test-only: srcu_tree_test_gp_hook() (<srcu/testing.h>). */
+static void (*srcu_test_gp_fn)(struct srcu_tree_struct *, int, void *);
+static void *srcu_test_gp_arg;
+
+SRCU_EXPORT void srcu_tree_test_gp_hook(void (*fn)(struct srcu_tree_struct *, int, void *),
+					void *arg)
+{
+	__atomic_store_n(&srcu_test_gp_arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&srcu_test_gp_fn, fn, __ATOMIC_RELEASE);
+}
+
+static void srcu_test_gp_event(struct srcu_tree_struct *ssp, int event)
+{
+	void (*fn)(struct srcu_tree_struct *, int, void *) =
+		__atomic_load_n(&srcu_test_gp_fn, __ATOMIC_ACQUIRE);
+
+	if (caa_unlikely(fn))
+		fn(ssp, event, __atomic_load_n(&srcu_test_gp_arg, __ATOMIC_RELAXED));
+}
+
 /* What one call of srcu_advance_state() achieved. */
 enum srcu_step {
 	SRCU_STEP_IDLE,		/* nothing to do */
@@ -971,6 +991,8 @@ static enum srcu_step srcu_advance_state(struct srcu_tree_struct *ssp, bool by_w
 			/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
 			if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1))
 				return SRCU_STEP_READERS;
+			if (!by_waiter)
+				srcu_test_gp_event(ssp, SRCU_TEST_GP_STEP);
 			srcu_lock(&sup->lock);
 			if (sup->srcu_gp_seq == gpseq) {
 				/* Test-only: srcu-torture --broken=no-flip keeps readers where they are. */
@@ -986,6 +1008,8 @@ static enum srcu_step srcu_advance_state(struct srcu_tree_struct *ssp, bool by_w
 		/* Test-only: srcu-torture --broken=skip-scan2 skips this scan. */
 		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN2) && !try_check_zero(ssp, idx, 2))
 			return SRCU_STEP_READERS;
+		if (!by_waiter)
+			srcu_test_gp_event(ssp, SRCU_TEST_GP_STEP);
 		end = srcu_gp_end(ssp, gpseq, by_waiter);
 		if (end != SRCU_END_LOST)
 			return end == SRCU_END_STARTED ? SRCU_STEP_STARTED : SRCU_STEP_ENDED;
@@ -1009,26 +1033,6 @@ static bool srcu_reschedule_locked(struct srcu_tree_struct *ssp, unsigned long d
 	if (!srcu_seq_state(sup->srcu_gp_seq))
 		srcu_gp_start(ssp);	/* A request and no GP: start one. */
 	return srcu_gp_work_locked(sup, delay, poll_ns);
-}
-
-/* Test-only: srcu_tree_test_gp_hook() (<srcu/testing.h>). */
-static void (*srcu_test_gp_fn)(struct srcu_tree_struct *, int, void *);
-static void *srcu_test_gp_arg;
-
-SRCU_EXPORT void srcu_tree_test_gp_hook(void (*fn)(struct srcu_tree_struct *, int, void *),
-					void *arg)
-{
-	__atomic_store_n(&srcu_test_gp_arg, arg, __ATOMIC_RELAXED);
-	__atomic_store_n(&srcu_test_gp_fn, fn, __ATOMIC_RELEASE);
-}
-
-static void srcu_test_gp_event(struct srcu_tree_struct *ssp, int event)
-{
-	void (*fn)(struct srcu_tree_struct *, int, void *) =
-		__atomic_load_n(&srcu_test_gp_fn, __ATOMIC_ACQUIRE);
-
-	if (caa_unlikely(fn))
-		fn(ssp, event, __atomic_load_n(&srcu_test_gp_arg, __ATOMIC_RELAXED));
 }
 
 /*
