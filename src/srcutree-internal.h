@@ -69,6 +69,8 @@ struct srcu_data {
 	unsigned long grpmask;			/* our bit in mynode's masks */
 	unsigned int cpu;			/* index in sda[] */
 	struct srcu_tree_struct *ssp;		/* owner */
+	unsigned long n_cbs_queued;		/* statistics: under lock */
+	unsigned long n_cbs_invoked;		/* statistics: by the invoker */
 } __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
 
 /* A node of the combining tree that funnels grace-period requests. */
@@ -132,8 +134,6 @@ struct srcu_tree_usage {
 	unsigned long n_transfers;		/* sleeps an expedited request sat through */
 	unsigned long n_gp_by_waiter;		/* GPs ended by a waiting thread, not the work */
 	unsigned long n_waiter_polls;		/* such a thread slept for readers (atomic) */
-	unsigned long n_cbs_queued;		/* callbacks queued */
-	unsigned long n_cbs_invoked;		/* callbacks invoked */
 };
 
 /* rcu_seq arithmetic (the kernel's kernel/rcu/rcu.h, in our words). */

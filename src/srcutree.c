@@ -1261,8 +1261,10 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 	ss_state = smp_load_acquire(&sup->srcu_size_state);
 	sdp = srcu_this_sdp(ssp, ss_state);
 	srcu_lock_sdp_contention(sdp);
-	if (rhp)
+	if (rhp) {
 		srcu_segcblist_enqueue(&sdp->srcu_cblist, rhp);
+		WRITE_ONCE(sdp->n_cbs_queued, sdp->n_cbs_queued + 1);
+	}
 	/*
 	 * Snapshot before reading the current GP for advancing: the other
 	 * order can find WAIT done but NEXT_READY started, snapshot one GP
@@ -1306,8 +1308,6 @@ static void __call_srcu(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
 		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
 	srcu_debug_check_live(ssp, "call_srcu()");
 	rhp->func = func;
-	check_init_srcu_struct(ssp);
-	__atomic_fetch_add(&ssp->srcu_sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
 	(void)srcu_gp_start_if_needed(ssp, rhp, do_norm, false);
 	/* If the pools have no worker yet, the work this needs may be queued already. */
 	srcu_wq_prepare((1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
@@ -1338,7 +1338,7 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	struct srcu_cblist ready;
 	struct rcu_head *rhp;
-	long len;
+	long len, left;
 	bool more;
 
 	srcu_lock(&sdp->lock);
@@ -1349,14 +1349,18 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	}
 	sdp->srcu_cblist_invoking = true;
 	srcu_segcblist_extract_done(&sdp->srcu_cblist, &ready);
-	len = ready.len;
+	left = len = ready.len;
 	__atomic_store_n(&sdp->srcu_cbs_in_flight, len, __ATOMIC_RELAXED);
 	srcu_unlock(&sdp->lock);
 
+	/*
+	 * This thread alone writes the two counts below while it invokes
+	 * (srcu_cblist_invoking): plain stores, no read-modify-write.
+	 */
 	while ((rhp = srcu_cblist_dequeue(&ready)) != NULL) {
 		bool ours = rhp->func == srcu_barrier_cb;
 
-		__atomic_fetch_add(&sup->n_cbs_invoked, 1, __ATOMIC_RELAXED);
+		WRITE_ONCE(sdp->n_cbs_invoked, sdp->n_cbs_invoked + 1);
 		/*
 		 * Release: a callback is over before cleanup can see the count
 		 * drop.  srcu_barrier()'s own callback, which cannot block,
@@ -1364,10 +1368,10 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 		 * cleanup_srcu_struct() at once.
 		 */
 		if (ours)
-			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
 		rhp->func(rhp);
 		if (!ours)
-			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
 	}
 
 	srcu_lock(&sdp->lock);
@@ -1602,7 +1606,7 @@ static void srcu_barrier_one_cpu(struct srcu_tree_usage *sup, struct srcu_data *
 	__atomic_fetch_add(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
 	sdp->srcu_barrier_head.func = srcu_barrier_cb;
 	if (srcu_segcblist_entrain(&sdp->srcu_cblist, &sdp->srcu_barrier_head))
-		__atomic_fetch_add(&sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
+		WRITE_ONCE(sdp->n_cbs_queued, sdp->n_cbs_queued + 1);
 	else
 		__atomic_fetch_sub(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
 	srcu_unlock(&sdp->lock);
@@ -1878,8 +1882,10 @@ SRCU_EXPORT int srcu_tree_get_stats(struct srcu_tree_struct *ssp, struct srcu_st
 	st->gp_expedited = READ_ONCE(sup->n_gp_expedited);
 	st->promotions = READ_ONCE(sup->n_promotions);
 	st->transfers = READ_ONCE(sup->n_transfers);
-	st->cbs_queued = __atomic_load_n(&sup->n_cbs_queued, __ATOMIC_RELAXED);
-	st->cbs_invoked = __atomic_load_n(&sup->n_cbs_invoked, __ATOMIC_RELAXED);
+	for (unsigned int cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++) {
+		st->cbs_queued += READ_ONCE(sup->sda[cpu].n_cbs_queued);
+		st->cbs_invoked += READ_ONCE(sup->sda[cpu].n_cbs_invoked);
+	}
 	srcu_readers_active(ssp, st->readers);
 	st->reader_flavours = READ_ONCE(ssp->srcu_reader_flavor);
 	st->membarrier = srcu_membarrier_ok();

@@ -643,14 +643,18 @@ void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o,
 	struct timespec rel;
 	uint64_t sleep;
 
-	/* If our items changed *uaddr meanwhile, FUTEX_WAIT returns at once. */
-	if (!srcu_wq_help(o, &sleep))
+	/*
+	 * If our items changed *uaddr meanwhile, FUTEX_WAIT returns at once.
+	 * A helper's sleep may be 0 (an item of ours is due now): no sleep.
+	 */
+	if (!srcu_wq_help(o, &sleep)) {
+		if (!timeout_ns) {
+			wq_futex_wait(uaddr, val, NULL);
+			return;
+		}
 		sleep = timeout_ns;
-	else if (timeout_ns && timeout_ns < sleep)
+	} else if (timeout_ns && timeout_ns < sleep) {
 		sleep = timeout_ns;
-	if (!sleep) {
-		wq_futex_wait(uaddr, val, NULL);
-		return;
 	}
 	rel.tv_sec = (time_t)(sleep / NSEC_PER_SEC);
 	rel.tv_nsec = (long)(sleep % NSEC_PER_SEC);
