@@ -356,6 +356,7 @@ static void barrier_from_other_callback(void *arg)
 
 static void test_barrier_from_callback(void **state)
 {
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	/* Its own callback list is busy running it: would never complete. */
 	expect_abort(barrier_from_own_callback, "would deadlock");
 	expect_abort(barrier_from_own_callback, "srcu_barrier() from a");
@@ -382,6 +383,7 @@ static void test_sync_in_own_reader(void **state)
 {
 	struct child_result r;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	if (DEBUG) {
 		expect_abort(sync_in_own_reader, "would deadlock");
 		return;
@@ -413,6 +415,7 @@ static void test_thread_exits_in_reader(void **state)
 {
 	struct child_result r;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	/* The reader never ends, so no later grace period does either. */
 	run_in_child_for(thread_exits_in_reader, NULL, &r, HANG_MS);
 	assert_true(child_hung(&r));
