@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Build libsrcu and run the test suite under ctest: the README's test
-# command, and what CI (.ci/run) runs.  Four passes, each in its own build
+# command, and what CI (.ci/run) runs.  Six passes, each in its own build
 # directory under build/:
-#   normal  unit tests, short torture runs, benchmark smoke runs
-#   asan    unit tests and short torture runs under ASan+UBSan (and LSan)
-#   tsan    the same under ThreadSanitizer (clang)
-#   debug   the same with SRCU_DEBUG (lockdep-like misuse checks)
+#   normal         unit tests, short torture runs, benchmark smoke runs
+#   asan           unit tests and short torture runs under ASan+UBSan (and LSan)
+#   tsan           the same under ThreadSanitizer (clang)
+#   debug          the same with SRCU_DEBUG (lockdep-like misuse checks)
+#   cross-arm64    cross-built for arm64: unit tests, short torture runs and
+#                  examples under qemu-user (scripts/cross.sh, which installs
+#                  the cross compiler, qemu-user and arm64 packages)
+#   cross-ppc64el  the same for ppc64el (POWER)
 # doc/reliability.md says what each pass checks and why.
 #
-#   scripts/test.sh                 all four passes (4 minutes on an idle 2-core machine, 8 busy)
+#   scripts/test.sh                 all six passes (4 minutes on an idle 2-core machine, 8 busy)
 #   scripts/test.sh normal debug    only the passes named
 #   scripts/test.sh --quick         the normal pass only
 set -euo pipefail
@@ -17,7 +21,7 @@ scripts/deps.sh
 
 jobs=$(nproc)
 passes=("$@")
-[ ${#passes[@]} -eq 0 ] && passes=(normal asan tsan debug)
+[ ${#passes[@]} -eq 0 ] && passes=(normal asan tsan debug cross-arm64 cross-ppc64el)
 [ "${passes[0]}" = "--quick" ] && passes=(normal)
 
 # Sanitizer and debug builds leave the benchmarks and examples out: they
@@ -58,7 +62,8 @@ for p in "${passes[@]}"; do
 	asan) run_pass asan cc -DSRCU_SANITIZER=address,undefined "${lean[@]}" -- "${sanitized[@]}" ;;
 	tsan) run_pass tsan "${tsan[@]}" -DSRCU_SANITIZER=thread "${lean[@]}" -- "${sanitized[@]}" ;;
 	debug) run_pass debug cc -DSRCU_DEBUG=ON "${lean[@]}" -- "${checked[@]}" ;;
-	*) echo "unknown pass '$p' (normal, asan, tsan, debug, --quick)" >&2; exit 2 ;;
+	cross-arm64 | cross-ppc64el) scripts/cross.sh "${p#cross-}" ;;
+	*) echo "unknown pass '$p' (normal, asan, tsan, debug, cross-arm64, cross-ppc64el, --quick)" >&2; exit 2 ;;
 	esac
 done
 echo "==== all passed (${passes[*]}) in $(( $(date +%s) - start )) s"
