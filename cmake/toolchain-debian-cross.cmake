@@ -31,8 +31,9 @@ set(ENV{PKG_CONFIG_PATH} "")
 # liburcu-dev:ARCH pulls in), the same glibc build as each other.  Not the
 # cross sysroot above (-L /usr/TRIPLE): its loader comes from
 # libc6-ARCH-cross, another build of glibc, which would load the multiarch
-# libc.so.6 beside itself; on bookworm that pair hangs in the first
-# pthread_create() (glibc's private structures differ between the builds).
+# libc.so.6 beside itself; on bookworm (2.36-8cross1 beside 2.36-9+deb12u14)
+# that pair spins for ever in the first pthread_create(): a loader and a
+# libc from different glibc builds are not meant to be mixed.
 # The tests learn that they are emulated from SRCU_TEST_EMULATOR (qemu's -E
 # sets it for the program only): a test re-executes itself through it, and
 # skips what qemu-user cannot do (tests/unit/test_util.h).
