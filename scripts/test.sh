@@ -57,6 +57,7 @@ run_pass() {
 
 start=$(date +%s)
 for p in "${passes[@]}"; do
+	pass_start=$(date +%s)
 	case $p in
 	normal) run_pass normal cc -- -LE long ;;
 	asan) run_pass asan cc -DSRCU_SANITIZER=address,undefined "${lean[@]}" -- "${sanitized[@]}" ;;
@@ -65,5 +66,6 @@ for p in "${passes[@]}"; do
 	cross-arm64 | cross-ppc64el) scripts/cross.sh "${p#cross-}" ;;
 	*) echo "unknown pass '$p' (normal, asan, tsan, debug, cross-arm64, cross-ppc64el, --quick)" >&2; exit 2 ;;
 	esac
+	echo "==== $p pass passed in $(( $(date +%s) - pass_start )) s"
 done
 echo "==== all passed (${passes[*]}) in $(( $(date +%s) - start )) s"

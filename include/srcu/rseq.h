@@ -83,6 +83,23 @@ static inline unsigned int srcu_rseq_cpu(void)
 #if SRCU_HAVE_RSEQ
 
 /*
+ * The descriptor, in both encodings' asm: label 1 starts the sequence, 2
+ * follows the commit, 3 is the descriptor, 4 the abort handler.
+ */
+#define SRCU_RSEQ_DESCRIPTOR						\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n"							\
+	"3:\n\t"								\
+	".long 0, 0\n\t"							\
+	".quad 1f, (2f - 1f), 4f\n\t"					\
+	".popsection\n\t"
+
+/* The constants both encodings' asm takes as operands. */
+#define SRCU_RSEQ_CONSTANTS						\
+	[sig] "i" (RSEQ_SIG), [cs] "i" (SRCU_RSEQ_CS),			\
+	[cpu_id] "i" (SRCU_RSEQ_CPU_ID)
+
+/*
  * Add one to *ctr, a counter that only threads running on CPU cpu add to
  * without a lock prefix.  Returns false, having added nothing, when the
  * thread no longer runs on cpu or the sequence was aborted (preemption,
@@ -110,12 +127,7 @@ static inline unsigned int srcu_rseq_cpu(void)
 static inline bool srcu_rseq_inc(unsigned long *ctr, unsigned int cpu)
 {
 	__asm__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n"
-		"3:\n\t"
-		".long 0, 0\n\t"
-		".quad 1f, (2f - 1f), 4f\n\t"
-		".popsection\n\t"
+		SRCU_RSEQ_DESCRIPTOR
 		".pushsection __rseq_failure, \"ax\"\n\t"
 		".byte 0x0f, 0xb9, 0x3d\n\t"
 		".long %c[sig]\n"
@@ -133,8 +145,7 @@ static inline bool srcu_rseq_inc(unsigned long *ctr, unsigned int cpu)
 		"movq $0, %%fs:%c[cs](%[area])\n\t"
 		:
 		: [area] "r" (__rseq_offset), [cpu] "r" (cpu), [ctr] "r" (ctr),
-		  [sig] "i" (RSEQ_SIG), [cs] "i" (SRCU_RSEQ_CS),
-		  [cpu_id] "i" (SRCU_RSEQ_CPU_ID)
+		  SRCU_RSEQ_CONSTANTS
 		: "rax", "cc", "memory"
 		: aborted);
 	return true;
@@ -145,9 +156,9 @@ aborted:
 /*
  * aarch64 (little-endian): load, add, and the commit, a plain str; the
  * kernel aborts the sequence if it interrupts the thread anywhere from
- * the start label until that store has executed.  The abort handler sits after the
- * sequence, jumped over on the way out: a conditional branch reaches only
- * 1 MiB, too short to trust for another section.  The signature is
+ * the start label until that store has executed.  The abort handler sits
+ * after the sequence, jumped over on the way out: a conditional branch
+ * reaches only 1 MiB, too short to trust for another section.  The signature is
  * emitted as an instruction word (RSEQ_SIG is brk #0x45e0 there: a thread
  * that ran into it would trap).  x9 is the scratch register.
  */
@@ -156,12 +167,7 @@ static inline bool srcu_rseq_inc(unsigned long *ctr, unsigned int cpu)
 	char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
 
 	__asm__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n"
-		"3:\n\t"
-		".long 0, 0\n\t"
-		".quad 1f, (2f - 1f), 4f\n\t"
-		".popsection\n\t"
+		SRCU_RSEQ_DESCRIPTOR
 		"adrp x9, 3b\n\t"
 		"add x9, x9, :lo12:3b\n\t"
 		"str x9, [%[area], #%c[cs]]\n"
@@ -182,8 +188,7 @@ static inline bool srcu_rseq_inc(unsigned long *ctr, unsigned int cpu)
 		"5:\n\t"
 		:
 		: [area] "r" (area), [cpu] "r" (cpu), [ctr] "r" (ctr),
-		  [sig] "i" (RSEQ_SIG), [cs] "i" (SRCU_RSEQ_CS),
-		  [cpu_id] "i" (SRCU_RSEQ_CPU_ID)
+		  SRCU_RSEQ_CONSTANTS
 		: "x9", "cc", "memory"
 		: aborted);
 	return true;
