@@ -12,7 +12,8 @@
 #   cross-ppc64el  the same for ppc64el (POWER)
 # doc/reliability.md says what each pass checks and why.
 #
-#   scripts/test.sh                 all six passes (4 minutes on an idle 2-core machine, 8 busy)
+#   scripts/test.sh                 all six passes (18.5 minutes on a busy 2-core machine
+#                                   from a fresh clone, installs included; doc/reliability.md)
 #   scripts/test.sh normal debug    only the passes named
 #   scripts/test.sh --quick         the normal pass only
 set -euo pipefail
