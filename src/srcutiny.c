@@ -216,10 +216,11 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 			 * Flip.  Test-only: srcu-torture --broken=no-flip goes to
 			 * phase 2 (odd) with the readers' index unchanged, since
 			 * srcu_reader_idx(idx + 3) == srcu_reader_idx(idx) for an
-			 * even idx.
+			 * even idx.  Release, as every store of srcu_idx (below):
+			 * a poller may read this value past its cookie.
 			 */
-			WRITE_ONCE(ssp->srcu_idx,
-				   idx + (srcu_test_broken(SRCU_BREAK_NO_FLIP) ? 3 : 1));
+			smp_store_release(&ssp->srcu_idx,
+					  idx + (srcu_test_broken(SRCU_BREAK_NO_FLIP) ? 3 : 1));
 			continue;
 		}
 		/*
@@ -229,7 +230,13 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		if (!srcu_test_broken(SRCU_BREAK_SKIP_PHASE2) &&
 		    !srcu_idx_drained(ssp, srcu_reader_idx(idx - 1)))
 			break;
-		WRITE_ONCE(ssp->srcu_idx, idx + 1);		/* GP done. */
+		/*
+		 * GP done.  Release (D already ordered the readers' sections
+		 * before it): pollers read srcu_idx with acquire, a chain from
+		 * the readers' exits that ThreadSanitizer can follow, where it
+		 * cannot follow D and the poller's fence.
+		 */
+		smp_store_release(&ssp->srcu_idx, idx + 1);
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
 		if (ssp->srcu_cb_gp) {
 			ssp->srcu_cb_done = ssp->srcu_cb_gp;
@@ -402,8 +409,9 @@ SRCU_EXPORT unsigned long SRCU_API(start_poll_synchronize)(struct srcu_tiny_stru
 
 static bool srcu_cookie_done(struct srcu_tiny_struct *ssp, unsigned long cookie)
 {
+	/* Acquire: pairs with the release that ends the GP in srcu_advance(). */
 	return cookie == SRCU_GET_STATE_COMPLETED ||
-	       ULONG_CMP_GE(READ_ONCE(ssp->srcu_idx), cookie);
+	       ULONG_CMP_GE(smp_load_acquire(&ssp->srcu_idx), cookie);
 }
 
 SRCU_EXPORT bool SRCU_API(poll_state_synchronize)(struct srcu_tiny_struct *ssp,
