@@ -70,6 +70,22 @@ struct srcu_stats {
 #define SRCU_DEFINE_END
 #endif
 
+/*
+ * The link-time flavour check of DECLARE_SRCU().  A definition of a
+ * non-static srcu_struct defines a one-byte marker named after its flavour
+ * and its name; a declaration references the marker of its own flavour
+ * (through a static pointer the compiler must keep).  A Tree srcu_struct
+ * declared by a Tiny file, or the reverse, is then an undefined reference
+ * to srcu_tiny_defined_<name> (srcu_tree_defined_<name>) at link time,
+ * where a bare extern declaration would link and use one flavour's layout
+ * as the other's.  The marker of a static definition is static and unused.
+ */
+#define SRCU_DEFINE_MARKER(scope, marker)				\
+	scope char marker __attribute__((unused))
+#define SRCU_DECLARE_MARKER(marker)					\
+	extern char marker;						\
+	static char *const marker##_ref __attribute__((used, unused)) = &marker
+
 /* Reader flavours, as bits (the kernel's SRCU_READ_FLAVOR_*). */
 #define SRCU_READ_FLAVOR_NORMAL		0x1	/* srcu_read_lock() */
 #define SRCU_READ_FLAVOR_NMI		0x2	/* srcu_read_lock_nmisafe() */

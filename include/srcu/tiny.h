@@ -64,7 +64,8 @@ void srcu_tiny_invoke_cbs(struct srcu_work *work);
 /*
  * Static definitions need no init call: everything starts as the
  * initialiser says, and Tiny allocates nothing.  Every reader flavour is
- * accepted, so flavor is not recorded.
+ * accepted, so flavor is not recorded.  The marker srcu_tiny_defined_<name>
+ * is SRCU_TINY_DECLARE()'s link-time flavour check, as in <srcu/tree.h>.
  */
 #define SRCU_TINY_STRUCT_INITIALIZER(flavor) {				\
 	.srcu_idx = SRCU_TINY_IDX_INITIAL,				\
@@ -73,8 +74,12 @@ void srcu_tiny_invoke_cbs(struct srcu_work *work);
 	.srcu_cb_work = SRCU_WORK_INITIALIZER(srcu_tiny_invoke_cbs, SRCU_WQ_CB), \
 }
 #define SRCU_TINY_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
+	SRCU_DEFINE_MARKER(scope, srcu_tiny_defined_##name);		\
 	scope struct srcu_tiny_struct name = SRCU_TINY_STRUCT_INITIALIZER(flavor) \
 	SRCU_DEFINE_END
+#define SRCU_TINY_DECLARE(name)						\
+	extern struct srcu_tiny_struct name;				\
+	SRCU_DECLARE_MARKER(srcu_tiny_defined_##name)
 
 /* Exported entry points. */
 int srcu_tiny_init(struct srcu_tiny_struct *ssp);

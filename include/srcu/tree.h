@@ -72,11 +72,19 @@ struct srcu_tree_struct {
  * Static definitions need no init call: the first reader or updater to
  * find srcu_readers or srcu_sup NULL allocates them.  A static srcu_struct
  * is never cleaned up.
+ *
+ * A definition also defines the marker srcu_tree_defined_<name>, which
+ * SRCU_TREE_DECLARE() (DECLARE_SRCU()) references, so that a file of the
+ * other flavour declaring it fails to link (SRCU_DEFINE_MARKER()).
  */
 #define SRCU_TREE_STRUCT_INITIALIZER(flavor) { .srcu_init_flavor = (flavor) }
 #define SRCU_TREE_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
+	SRCU_DEFINE_MARKER(scope, srcu_tree_defined_##name);		\
 	scope struct srcu_tree_struct name = SRCU_TREE_STRUCT_INITIALIZER(flavor) \
 	SRCU_DEFINE_END
+#define SRCU_TREE_DECLARE(name)						\
+	extern struct srcu_tree_struct name;				\
+	SRCU_DECLARE_MARKER(srcu_tree_defined_##name)
 
 /* Exported entry points. */
 int srcu_tree_init(struct srcu_tree_struct *ssp);

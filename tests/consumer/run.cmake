@@ -105,6 +105,17 @@ elseif(MODE STREQUAL "pkgconfig")
         ${cflags} ${PROJECT_DIR}/${source} -o ${WORK_DIR}/${name} ${libs})
     run_program(${WORK_DIR}/${name} ${name} ${arg})
   endforeach()
+  # Both modules' flags and a file that includes <srcu.h>: refused, with the
+  # way out named (never silently Tiny).
+  run(WHAT "pkg-config" CMD ${PKG_CONFIG} --cflags srcu-tree srcu-tiny ENV ${pc_env} OUT cflags)
+  separate_arguments(cflags UNIX_COMMAND "${cflags}")
+  execute_process(COMMAND ${C_COMPILER} ${cflags} -fsyntax-only ${PROJECT_DIR}/hello.c
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(rc EQUAL 0 OR NOT out MATCHES "<srcu/tree.h> and <srcu/tiny.h>")
+    message(FATAL_ERROR "hello.c with `pkg-config --cflags srcu-tree srcu-tiny` was not "
+                        "refused with the flavour message (status ${rc}):\n${out}")
+  endif()
+  message(STATUS "hello.c with both modules' flags: refused, as it should be")
 else()
   message(FATAL_ERROR "run.cmake: MODE must be cmake or pkgconfig, not '${MODE}'")
 endif()
