@@ -614,11 +614,12 @@ SRCU_EXPORT void SRCU_API(bad_unlock)(struct srcu_tiny_struct *ssp, long idx,
 }
 
 /*
- * Out-of-line readers: the exported twins of the inline fast paths.  In a
- * debug build they also track the readers each thread holds (debug.h),
- * checked after the unlock's own cheap index check; down/up readers are
- * only checked for use after clean-up, since another thread may release
- * them.
+ * Out-of-line readers: the exported twins of the inline fast paths, which
+ * call them while SRCU_DEBUG's checks are on (so they count with the
+ * fast paths' cores, not the inline readers).  With the checks on they
+ * also track the readers each thread holds (debug.h), checked after the
+ * unlock's own cheap index check; down/up readers are only checked for
+ * use after clean-up, since another thread may release them.
  */
 
 SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
@@ -626,7 +627,7 @@ SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock()");
-	idx = srcu_tiny_read_lock_inl(ssp);
+	idx = srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
 	return idx;
 }
@@ -634,7 +635,7 @@ SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
 SRCU_EXPORT void SRCU_API(read_unlock)(struct srcu_tiny_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock()");
-	srcu_tiny_read_unlock_inl(ssp, idx);
+	srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
 }
 
@@ -669,7 +670,7 @@ SRCU_EXPORT int SRCU_API(read_lock_nmisafe)(struct srcu_tiny_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_nmisafe()");
-	idx = srcu_tiny_read_lock_nmisafe_inl(ssp);
+	idx = srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NMI);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NMI);
 	return idx;
 }
@@ -677,7 +678,7 @@ SRCU_EXPORT int SRCU_API(read_lock_nmisafe)(struct srcu_tiny_struct *ssp)
 SRCU_EXPORT void SRCU_API(read_unlock_nmisafe)(struct srcu_tiny_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_nmisafe()");
-	srcu_tiny_read_unlock_nmisafe_inl(ssp, idx);
+	srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NMI, "srcu_read_unlock_nmisafe");
 }
 
@@ -686,7 +687,7 @@ SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(read_lock_fast)(struct srcu_tiny_stru
 	struct srcu_tiny_ctr *scp;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_fast()");
-	scp = srcu_tiny_read_lock_fast_inl(ssp);
+	scp = srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST);
 	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST);
 	return scp;
 }
@@ -695,33 +696,33 @@ SRCU_EXPORT void SRCU_API(read_unlock_fast)(struct srcu_tiny_struct *ssp,
 					    struct srcu_tiny_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_fast()");
-	srcu_tiny_read_unlock_fast_inl(ssp, scp);
+	srcu_tiny_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
 SRCU_EXPORT int SRCU_API(down_read)(struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
-	return srcu_tiny_down_read_inl(ssp);
+	return srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 SRCU_EXPORT void SRCU_API(up_read)(struct srcu_tiny_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read()");
-	srcu_tiny_up_read_inl(ssp, idx);
+	srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_up_read");
 }
 
 SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(down_read_fast)(struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read_fast()");
-	return srcu_tiny_down_read_fast_inl(ssp);
+	return srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
 }
 
 SRCU_EXPORT void SRCU_API(up_read_fast)(struct srcu_tiny_struct *ssp,
 					struct srcu_tiny_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read_fast()");
-	srcu_tiny_up_read_fast_inl(ssp, scp);
+	srcu_tiny_fast_unlock(ssp, scp, "srcu_up_read_fast");
 }
 
 /*
