@@ -226,10 +226,10 @@ static const struct bench_col seed_cols[] = {
 	{ "max_us", BENCH_COL_REAL, 1, "slowest update (us)" },
 	{ "boot_ms", BENCH_COL_REAL, 2, "whole loop of N registrations: the \"boot\" (ms)" },
 	{ "x_base", BENCH_COL_REAL, 2, "med_us / the same flavour's baseline med_us" },
-	{ "gp_norm", BENCH_COL_INT, 0, "normal grace periods completed during the boot" },
-	{ "gp_exp", BENCH_COL_INT, 0, "expedited grace periods completed during the boot" },
-	{ "promo", BENCH_COL_INT, 0, "sleeping normal GPs woken by an expedited request" },
-	{ "xfer", BENCH_COL_INT, 0, "normal GPs that slept out their delay with an expedited request waiting" },
+	{ "gp_norm", BENCH_COL_INT, 0, "grace periods that ended with no expedited request pending" },
+	{ "gp_exp", BENCH_COL_INT, 0, "grace periods that ended with one pending (xfer and promo ones too)" },
+	{ "promo", BENCH_COL_INT, 0, "GPs started normal, asleep on their delay, woken by an expedited request" },
+	{ "xfer", BENCH_COL_INT, 0, "GPs started normal that slept out their delay while an expedited request waited" },
 	{ "reads", BENCH_COL_INT, 0, "reader critical sections completed during the boot" },
 	{ "uaf", BENCH_COL_INT, 0, "readers that saw a freed bus: must be 0" },
 };
@@ -298,6 +298,10 @@ void bench_seed(void)
 	bench_note("seed: rows: baseline = no callback; kernel = call_srcu(), "
 		   "promote_inflight=0; rfc = call_srcu_expedited(); "
 		   "promote = call_srcu(), promote_inflight=1");
+	if (BENCH_HAVE_TINY)
+		bench_note("seed: tiny has no promote row: its grace periods never sleep on "
+			   "a delay (an expedited request is a normal one, as in the kernel's "
+			   "Tiny SRCU), so there is nothing to promote");
 	bench_note("seed: reader violations (freed bus seen by a reader): %lu%s",
 		   violations, violations ? "  FAILED: must be 0" : " (must be 0)");
 	if (violations)

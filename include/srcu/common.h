@@ -76,8 +76,8 @@ struct srcu_stats {
 	const char *size_state_name;	/* "SMALL" .. "BIG", or "tiny" */
 	unsigned long nr_cpus;		/* per-CPU elements (1 on Tiny) */
 	unsigned long nr_nodes;		/* srcu_node count (0 while small, Tiny) */
-	unsigned long gp_normal;	/* grace periods completed as normal */
-	unsigned long gp_expedited;	/* grace periods completed expedited */
+	unsigned long gp_normal;	/* GPs that ended with no expedited request pending */
+	unsigned long gp_expedited;	/* GPs that ended with one pending (transfers too) */
 	unsigned long promotions;	/* sleeping normal GPs woken by an expedited request */
 	unsigned long transfers;	/* normal GPs that slept out their delay while an
 					 * expedited request waited (the seed's transfer) */
