@@ -2,7 +2,7 @@
 # tests/man/CMakeLists.txt.
 #   1. install the build's documentation component into WORK_DIR/prefix;
 #   2. every name #defined by <srcu/map.h> (the kernel names, bar the
-#      SRCU_* helpers) has a page in MANDIR/man3, and so does srcu(3);
+#      SRCU_* and _* helpers) has a page in MANDIR/man3, and so does srcu(3);
 #   3. `man --warnings -l` renders every page there (link pages through
 #      their .so, from MANDIR as man does) with status 0, nothing on
 #      stderr, and a NAME section that names the page;
@@ -35,7 +35,7 @@ string(REGEX MATCHALL "\n#define [A-Za-z_0-9]+" defines "${map_text}")
 set(names srcu)
 foreach(d ${defines})
   string(REGEX REPLACE "^\n#define " "" name "${d}")
-  if(NOT name MATCHES "^SRCU_")
+  if(NOT name MATCHES "^(SRCU_|_)")
     list(APPEND names ${name})
   endif()
 endforeach()
