@@ -10,7 +10,8 @@
  * <srcu/tree.h> and <srcu/tiny.h> and calls the prefixed names
  * (srcu_tree_*, srcu_tiny_*).
  *
- * doc/api.md documents each call; doc/design.md explains the algorithms.
+ * man srcu (and a page per call) or doc/api.md documents each call;
+ * doc/design.md explains the algorithms.
  */
 #ifndef SRCU_H
 #define SRCU_H
