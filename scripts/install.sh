@@ -2,8 +2,9 @@
 # Install a build of libsrcu (the README's "Using it"), then say how
 # programs find it.
 #
-#   scripts/install.sh [BUILD_DIR]                 to /usr/local, then ldconfig;
-#                                                  through sudo unless root
+#   scripts/install.sh [BUILD_DIR]                 to the build's prefix (/usr/local
+#                                                  unless configured otherwise), then
+#                                                  ldconfig; through sudo unless root
 #   scripts/install.sh --prefix DIR [BUILD_DIR]    to DIR (no root needed)
 #
 # BUILD_DIR defaults to build/release (cmake --preset release).  Installs
@@ -47,7 +48,14 @@ if [ -n "$prefix" ]; then
 fi
 
 sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
+if [ "$(id -u)" -ne 0 ]; then
+	if ! command -v sudo >/dev/null; then
+		echo "install.sh: /usr/local needs root, and there is no sudo here;" >&2
+		echo "  install into a prefix of yours instead: $0 --prefix \"\$HOME/.local\"" >&2
+		exit 2
+	fi
+	sudo="sudo"
+fi
 $sudo cmake --install "$build"
 # The loader's cache: programs find libsrcu-*.so.0 in /usr/local/lib.
 $sudo ldconfig
