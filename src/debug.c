@@ -1,17 +1,43 @@
 /*
  * debug.c: the SRCU_DEBUG checks of debug.h (lockdep's checks, for SRCU):
- * the per-thread table of readers held, and Tree's registry of initialised
- * srcu_structs.  Called by srcutree.c and srcutiny.c; compiled into each
- * flavour library, empty unless SRCU_DEBUG is defined.
+ * whether they are on, the per-thread table of readers held, and Tree's
+ * registry of initialised srcu_structs.  Called by srcutree.c and
+ * srcutiny.c; compiled into each flavour library.
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include <srcu/common.h>
 #include "debug.h"
 
 #ifdef SRCU_DEBUG
+#define SRCU_DEBUG_DEFAULT	1	/* configured with SRCU_DEBUG=ON */
+#else
+#define SRCU_DEBUG_DEFAULT	0
+#endif
 
-#include <srcu/common.h>
+SRCU_EXPORT int srcu_debug_checks = SRCU_DEBUG_DEFAULT;
+
+/*
+ * SRCU_DEBUG=1 (or 0) in the environment turns the checks on (or off),
+ * before main() and before any library that uses this one starts: the
+ * readers' table must see every lock whose unlock it will check.
+ */
+__attribute__((constructor)) static void srcu_debug_from_env(void)
+{
+	const char *v = getenv("SRCU_DEBUG");
+
+	if (!v)
+		return;
+	if (!strcmp(v, "1"))
+		srcu_debug_checks = 1;
+	else if (!strcmp(v, "0"))
+		srcu_debug_checks = 0;
+	else
+		SRCU_PRIV(warn)("SRCU_DEBUG=%s ignored: 1 turns the misuse checks on, 0 off "
+				"(they are %s)", v, srcu_debug_checks ? "on" : "off");
+}
 
 /*
  * The readers this thread holds.  Slots [0, held_nr) are in use; a slot
@@ -56,7 +82,7 @@ static const char *lock_name(unsigned int flavor)
 	}
 }
 
-void srcu_debug_lock(const void *ssp, uintptr_t token, unsigned int flavor)
+void SRCU_PRIV(debug_lock)(const void *ssp, uintptr_t token, unsigned int flavor)
 {
 	unsigned int n = __atomic_load_n(&held_nr, __ATOMIC_RELAXED);
 
@@ -103,7 +129,7 @@ static int held_find(const void *ssp, uintptr_t token, unsigned int flavor)
 	return -1;
 }
 
-void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
+void SRCU_PRIV(debug_unlock)(const void *ssp, uintptr_t token, unsigned int flavor,
 		       const char *func)
 {
 	int i = held_find(ssp, token, flavor);
@@ -127,12 +153,12 @@ void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
 		 "(a reader another thread releases takes srcu_down_read())", func, ssp);
 }
 
-bool srcu_debug_held(const void *ssp)
+bool SRCU_PRIV(debug_held)(const void *ssp)
 {
 	return held_find(ssp, ~(uintptr_t)0, ~0u) >= 0;
 }
 
-void srcu_debug_not_reader(const void *ssp, const char *func)
+void SRCU_PRIV(debug_not_reader)(const void *ssp, const char *func)
 {
 	int i = held_find(ssp, ~(uintptr_t)0, ~0u);
 
@@ -216,7 +242,7 @@ static void reg_grow(void)
 	free(old);
 }
 
-void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func)
+void SRCU_PRIV(debug_init_check)(const void *ssp, void *const *supp, const char *func)
 {
 	struct reg_entry *e;
 	bool twice = false;
@@ -237,7 +263,7 @@ void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func)
 			 "cleanup_srcu_struct() first)", func, ssp);
 }
 
-void srcu_debug_register(const void *ssp, const void *sup)
+void SRCU_PRIV(debug_register)(const void *ssp, const void *sup)
 {
 	struct reg_entry *e;
 
@@ -252,7 +278,7 @@ void srcu_debug_register(const void *ssp, const void *sup)
 	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
 }
 
-void srcu_debug_unregister(const void *ssp)
+void SRCU_PRIV(debug_unregister)(const void *ssp)
 {
 	struct reg_entry *e;
 
@@ -265,4 +291,3 @@ void srcu_debug_unregister(const void *ssp)
 	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
 }
 
-#endif /* SRCU_DEBUG */

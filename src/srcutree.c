@@ -336,12 +336,10 @@ SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 	if (old)
 		srcu_warn_once("srcu_struct %p: reader flavours mixed (0x%x, then 0x%x)",
 			       (void *)ssp, old, flavor);
-#ifdef SRCU_DEBUG
 	/* Fast and fast-updown mixed is fine: both rely on the same scans. */
-	if (old && !(old & fast) != !(flavor & fast))
+	if (srcu_debug_on() && old && !(old & fast) != !(flavor & fast))
 		srcu_die("srcu_struct %p: fast and normal readers mixed (0x%x, 0x%x)",
 			 (void *)ssp, old, flavor);
-#endif
 }
 
 SRCU_EXPORT void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
@@ -1735,11 +1733,12 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 }
 
 /*
- * Out-of-line readers: the exported twins of the inline fast paths.  In a
- * debug build they also track the readers each thread holds (debug.h),
- * checked after the unlock's own cheap index check; down/up readers are
- * only checked for use after clean-up, since another thread may release
- * them.
+ * Out-of-line readers: the exported twins of the inline fast paths, which
+ * call them while SRCU_DEBUG's checks are on (so they count with the
+ * fast paths' cores, not the inline readers).  With the checks on they
+ * also track the readers each thread holds (debug.h), checked after the
+ * unlock's own cheap index check; down/up readers are only checked for
+ * use after clean-up, since another thread may release them.
  */
 
 SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
@@ -1747,7 +1746,7 @@ SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock()");
-	idx = srcu_tree_read_lock_inl(ssp);
+	idx = srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
 	return idx;
 }
@@ -1755,7 +1754,7 @@ SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
 SRCU_EXPORT void srcu_tree_read_unlock(struct srcu_tree_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock()");
-	srcu_tree_read_unlock_inl(ssp, idx);
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
 }
 
@@ -1803,7 +1802,7 @@ SRCU_EXPORT int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_nmisafe()");
-	idx = srcu_tree_read_lock_nmisafe_inl(ssp);
+	idx = srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NMI);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NMI);
 	return idx;
 }
@@ -1811,7 +1810,7 @@ SRCU_EXPORT int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp)
 SRCU_EXPORT void srcu_tree_read_unlock_nmisafe(struct srcu_tree_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_nmisafe()");
-	srcu_tree_read_unlock_nmisafe_inl(ssp, idx);
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NMI, "srcu_read_unlock_nmisafe");
 }
 
@@ -1820,7 +1819,7 @@ SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_read_lock_fast(struct srcu_tree_stru
 	struct srcu_tree_ctr *scp;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_fast()");
-	scp = srcu_tree_read_lock_fast_inl(ssp);
+	scp = srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST);
 	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST);
 	return scp;
 }
@@ -1829,33 +1828,33 @@ SRCU_EXPORT void srcu_tree_read_unlock_fast(struct srcu_tree_struct *ssp,
 					    struct srcu_tree_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_fast()");
-	srcu_tree_read_unlock_fast_inl(ssp, scp);
+	srcu_tree_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
 SRCU_EXPORT int srcu_tree_down_read(struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
-	return srcu_tree_down_read_inl(ssp);
+	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 SRCU_EXPORT void srcu_tree_up_read(struct srcu_tree_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read()");
-	srcu_tree_up_read_inl(ssp, idx);
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_up_read");
 }
 
 SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_down_read_fast(struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read_fast()");
-	return srcu_tree_down_read_fast_inl(ssp);
+	return srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
 }
 
 SRCU_EXPORT void srcu_tree_up_read_fast(struct srcu_tree_struct *ssp,
 					struct srcu_tree_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read_fast()");
-	srcu_tree_up_read_fast_inl(ssp, scp);
+	srcu_tree_fast_unlock(ssp, scp, "srcu_up_read_fast");
 }
 
 /*
