@@ -1328,9 +1328,49 @@ SRCU_EXPORT void srcu_tree_synchronize(struct srcu_tree_struct *ssp)
 		__synchronize_srcu(ssp, true);
 }
 
+/*
+ * srcu_expedite_current(), as the kernel has it: an expedited callback of
+ * our own (one per CPU) whose grace period is thereby expedited.  A call
+ * made while that callback waits asks for it to be queued once more when
+ * it runs, so that the grace period after the current one is expedited
+ * too; further calls meanwhile add nothing.  Under sdp->lock.
+ */
+static void srcu_expedite_current_cb(struct rcu_head *rhp)
+{
+	struct srcu_data *sdp = caa_container_of(rhp, struct srcu_data, srcu_ec_head);
+	bool again = false;
+
+	srcu_lock_sdp_contention(sdp);
+	SRCU_BUG_ON(sdp->srcu_ec_state == SRCU_EC_IDLE);
+	if (sdp->srcu_ec_state == SRCU_EC_REPOST) {
+		sdp->srcu_ec_state = SRCU_EC_PENDING;
+		again = true;
+	} else {
+		sdp->srcu_ec_state = SRCU_EC_IDLE;
+	}
+	srcu_unlock(&sdp->lock);
+	if (again)
+		__call_srcu(sdp->ssp, &sdp->srcu_ec_head, srcu_expedite_current_cb, false);
+}
+
 SRCU_EXPORT void srcu_tree_expedite_current(struct srcu_tree_struct *ssp)
 {
-	(void)srcu_gp_start_if_needed(ssp, NULL, false, false);
+	struct srcu_data *sdp;
+	bool post = false;
+
+	srcu_debug_check_live(ssp, "srcu_expedite_current()");
+	check_init_srcu_struct(ssp);
+	sdp = &ssp->srcu_sup->sda[srcu_tree_this_cpu(ssp)];
+	srcu_lock_sdp_contention(sdp);
+	if (sdp->srcu_ec_state == SRCU_EC_IDLE) {
+		sdp->srcu_ec_state = SRCU_EC_PENDING;
+		post = true;
+	} else if (sdp->srcu_ec_state == SRCU_EC_PENDING) {
+		sdp->srcu_ec_state = SRCU_EC_REPOST;
+	}
+	srcu_unlock(&sdp->lock);
+	if (post)
+		__call_srcu(ssp, &sdp->srcu_ec_head, srcu_expedite_current_cb, false);
 }
 
 /* Polling. */
@@ -1369,9 +1409,17 @@ SRCU_EXPORT bool srcu_tree_poll_state_synchronize(struct srcu_tree_struct *ssp,
 	return true;
 }
 
+/*
+ * The grace-period sequence itself, state bits included, as the kernel
+ * reports it: it moves when a grace period starts, flips and ends.  A
+ * struct never used yet reports the value it will start from.
+ */
 SRCU_EXPORT unsigned long srcu_tree_batches_completed(struct srcu_tree_struct *ssp)
 {
-	return READ_ONCE(ssp->srcu_idx);
+	/* Acquire: pairs with the release in init_srcu_struct_fields(). */
+	struct srcu_tree_usage *sup = smp_load_acquire(&ssp->srcu_sup);
+
+	return sup ? srcu_seq_current(&sup->srcu_gp_seq) : SRCU_GP_SEQ_INITIAL_VAL;
 }
 
 /* srcu_barrier(). */
