@@ -66,5 +66,6 @@
 #define srcu_param_get			SRCU_FLAVOUR_NAME(param_get)
 #define srcu_get_stats			SRCU_FLAVOUR_NAME(get_stats)
 #define srcu_stats_print		SRCU_FLAVOUR_NAME(stats_print)
+#define srcu_version			SRCU_FLAVOUR_NAME(version)
 
 #endif /* SRCU_MAP_H */

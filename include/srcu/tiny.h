@@ -100,6 +100,7 @@ void srcu_tiny_stats_print(struct srcu_tiny_struct *ssp, FILE *out,
 			   const char *tag);
 int srcu_tiny_param_set(const char *name, long value);
 long srcu_tiny_param_get(const char *name);
+const char *srcu_tiny_version(void);
 
 /* Out-of-line twins of the inline readers below. */
 int srcu_tiny_read_lock(struct srcu_tiny_struct *ssp);

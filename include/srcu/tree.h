@@ -102,6 +102,7 @@ void srcu_tree_stats_print(struct srcu_tree_struct *ssp, FILE *out,
 			   const char *tag);
 int srcu_tree_param_set(const char *name, long value);
 long srcu_tree_param_get(const char *name);
+const char *srcu_tree_version(void);
 
 /* Out-of-line twins of the inline readers below. */
 int srcu_tree_read_lock(struct srcu_tree_struct *ssp);

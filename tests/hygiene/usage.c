@@ -59,6 +59,8 @@ int hygiene_use(struct srcu_struct *ssp, struct rcu_head *rhp)
 	cookie = srcu_batches_completed(ssp);
 
 	ret |= srcu_param_set("hz", srcu_param_get("hz"));
+	ret |= srcu_version()[0] == SRCU_VERSION_STRING[0];
+	ret |= SRCU_VERSION_MAJOR + SRCU_VERSION_MINOR + SRCU_VERSION_PATCH;
 	ret |= srcu_get_stats(ssp, &st);
 	srcu_stats_print(ssp, stderr, "hygiene");
 	ret |= (int)(st.reader_flavours & (SRCU_READ_FLAVOR_NORMAL | SRCU_READ_FLAVOR_NMI |

@@ -785,6 +785,18 @@ static void test_batches_completed(void **state)
 	assert_int_equal(cleanup_srcu_struct(&ss), 0);
 }
 
+/* The library's version is the headers': the string and its three parts. */
+static void test_version(void **state)
+{
+	unsigned int major, minor, patch;
+
+	assert_string_equal(srcu_version(), SRCU_VERSION_STRING);
+	assert_int_equal(sscanf(srcu_version(), "%u.%u.%u", &major, &minor, &patch), 3);
+	assert_int_equal(major, SRCU_VERSION_MAJOR);
+	assert_int_equal(minor, SRCU_VERSION_MINOR);
+	assert_int_equal(patch, SRCU_VERSION_PATCH);
+}
+
 /* Clean-up refuses while something is going on, and changes nothing. */
 
 struct held_reader {
@@ -1167,6 +1179,7 @@ int main(void)
 		cmocka_unit_test(test_expedite_current),
 		cmocka_unit_test(test_expedite_current_reposts),
 		cmocka_unit_test(test_batches_completed),
+		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_cleanup_busy),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_independent_structs),
