@@ -51,6 +51,8 @@ static const char *lock_name(unsigned int flavor)
 		return "srcu_read_lock_nmisafe";
 	case SRCU_READ_FLAVOR_FAST:
 		return "srcu_read_lock_fast";
+	case SRCU_READ_FLAVOR_FAST_UPDOWN:
+		return "srcu_read_lock_fast_updown";
 	default:
 		return "an SRCU reader";
 	}
@@ -121,7 +123,8 @@ void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
 	if (i >= 0)
 		srcu_die("%s(): srcu_struct %p: %s %#lx matches no reader this thread "
 			 "holds (it holds %#lx)", func, ssp,
-			 flavor == SRCU_READ_FLAVOR_FAST ? "counter" : "index",
+			 flavor & (SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN) ?
+			 "counter" : "index",
 			 (unsigned long)token, (unsigned long)held[i].token);
 	srcu_die("%s(): srcu_struct %p: unlock without a matching lock in this thread "
 		 "(a reader another thread releases takes srcu_down_read())", func, ssp);
@@ -139,6 +142,16 @@ void srcu_debug_not_reader(const void *ssp, const char *func)
 	if (i >= 0)
 		srcu_die("%s() inside a %s() reader of the same srcu_struct %p "
 			 "would deadlock", func, lock_name(held[i].flavor), ssp);
+}
+
+void srcu_debug_check_dereference(const void *ssp, const char *expr,
+				  const char *file, int line, const char *func)
+{
+	if (held_find(ssp, ~(uintptr_t)0, ~0u) < 0)
+		SRCU_PRIV(die)(file, line, func,
+			       "srcu_dereference(%s) outside a reader of srcu_struct %p "
+			       "(this thread holds none, and the condition is false)",
+			       expr, ssp);
 }
 
 /*

@@ -7,8 +7,8 @@
  * - Each thread keeps a small table of the readers it holds (srcu_struct,
  *   index or counter pointer, flavour), so that an unlock without its
  *   lock, an unlock of another flavour, synchronize_srcu() or
- *   srcu_barrier() inside a reader of the same srcu_struct, and
- *   srcu_read_lock_held() can be told.  srcu_down_read()/srcu_up_read()
+ *   srcu_barrier() inside a reader of the same srcu_struct,
+ *   srcu_dereference() outside one, and srcu_read_lock_held() can be told.  srcu_down_read()/srcu_up_read()
  *   are not tracked: another thread may release them (the kernel's lockdep
  *   does not track them either).
  * - cleanup_srcu_struct() leaves SRCU_DEBUG_CLEANED in srcu_reader_flavor,
@@ -38,6 +38,7 @@
 #define srcu_debug_unlock	SRCU_PRIV(debug_unlock)
 #define srcu_debug_held		SRCU_PRIV(debug_held)
 #define srcu_debug_not_reader	SRCU_PRIV(debug_not_reader)
+#define srcu_debug_check_dereference SRCU_PRIV(debug_check_dereference)
 #define srcu_debug_init_check	SRCU_PRIV(debug_init_check)
 #define srcu_debug_register	SRCU_PRIV(debug_register)
 #define srcu_debug_unregister	SRCU_PRIV(debug_unregister)
@@ -51,6 +52,12 @@ void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
 bool srcu_debug_held(const void *ssp);
 /* func would wait for ssp's readers: die if this thread holds one. */
 void srcu_debug_not_reader(const void *ssp, const char *func);
+/*
+ * srcu_dereference_check(expr, ssp, c) with c false at file:line in func:
+ * die, naming that site, unless this thread holds a reader of ssp.
+ */
+void srcu_debug_check_dereference(const void *ssp, const char *expr,
+				  const char *file, int line, const char *func);
 /*
  * Tree's registry of initialised srcu_structs.  init_check dies if ssp is
  * registered and still points (*supp) at the update side it registered:
@@ -87,6 +94,9 @@ static inline void srcu_debug_unlock(const void *ssp, uintptr_t token,
 				     unsigned int flavor, const char *func) { }
 static inline bool srcu_debug_held(const void *ssp) { return true; }
 static inline void srcu_debug_not_reader(const void *ssp, const char *func) { }
+static inline void srcu_debug_check_dereference(const void *ssp, const char *expr,
+						const char *file, int line,
+						const char *func) { }
 static inline void srcu_debug_init_check(const void *ssp, void *const *supp,
 					 const char *func) { }
 static inline void srcu_debug_register(const void *ssp, const void *sup) { }

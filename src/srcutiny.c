@@ -691,6 +691,26 @@ SRCU_EXPORT void SRCU_API(read_unlock_fast)(struct srcu_tiny_struct *ssp,
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
+SRCU_EXPORT struct srcu_tiny_ctr *
+SRCU_API(read_lock_fast_updown)(struct srcu_tiny_struct *ssp)
+{
+	struct srcu_tiny_ctr *scp;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_fast_updown()");
+	scp = srcu_tiny_read_lock_fast_updown_inl(ssp);
+	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+	return scp;
+}
+
+SRCU_EXPORT void SRCU_API(read_unlock_fast_updown)(struct srcu_tiny_struct *ssp,
+						   struct srcu_tiny_ctr *scp)
+{
+	srcu_debug_check_live(ssp, "srcu_read_unlock_fast_updown()");
+	srcu_tiny_read_unlock_fast_updown_inl(ssp, scp);
+	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN,
+			  "srcu_read_unlock_fast_updown");
+}
+
 SRCU_EXPORT int SRCU_API(down_read)(struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
@@ -725,6 +745,13 @@ SRCU_EXPORT int SRCU_API(read_lock_held)(const struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_lock_held()");
 	return srcu_debug_held(ssp);
+}
+
+SRCU_EXPORT void SRCU_API(check_dereference)(const struct srcu_tiny_struct *ssp,
+					     const char *expr, const char *file,
+					     int line, const char *func)
+{
+	srcu_debug_check_dereference(ssp, expr, file, line, func);
 }
 
 /* Statistics. */

@@ -1647,6 +1647,26 @@ SRCU_EXPORT void srcu_tree_read_unlock_fast(struct srcu_tree_struct *ssp,
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
+SRCU_EXPORT struct srcu_tree_ctr *
+srcu_tree_read_lock_fast_updown(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_ctr *scp;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_fast_updown()");
+	scp = srcu_tree_read_lock_fast_updown_inl(ssp);
+	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+	return scp;
+}
+
+SRCU_EXPORT void srcu_tree_read_unlock_fast_updown(struct srcu_tree_struct *ssp,
+						   struct srcu_tree_ctr *scp)
+{
+	srcu_debug_check_live(ssp, "srcu_read_unlock_fast_updown()");
+	srcu_tree_read_unlock_fast_updown_inl(ssp, scp);
+	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN,
+			  "srcu_read_unlock_fast_updown");
+}
+
 SRCU_EXPORT int srcu_tree_down_read(struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
@@ -1681,6 +1701,13 @@ SRCU_EXPORT int srcu_tree_read_lock_held(const struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_lock_held()");
 	return srcu_debug_held(ssp);
+}
+
+SRCU_EXPORT void srcu_tree_check_dereference(const struct srcu_tree_struct *ssp,
+					     const char *expr, const char *file,
+					     int line, const char *func)
+{
+	srcu_debug_check_dereference(ssp, expr, file, line, func);
 }
 
 /* Statistics. */

@@ -47,6 +47,8 @@
 #define srcu_up_read			SRCU_READER_NAME(up_read)
 #define srcu_down_read_fast		SRCU_READER_NAME(down_read_fast)
 #define srcu_up_read_fast		SRCU_READER_NAME(up_read_fast)
+#define srcu_read_lock_fast_updown	SRCU_READER_NAME(read_lock_fast_updown)
+#define srcu_read_unlock_fast_updown	SRCU_READER_NAME(read_unlock_fast_updown)
 #define srcu_read_lock_held		SRCU_FLAVOUR_NAME(read_lock_held)
 
 /* Updaters. */

@@ -7,6 +7,8 @@
 #   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
 #   - every header in one unit (both flavours' prefixed names side by side);
 #   - a liburcu flavour header before <srcu.h>, as the README advises;
+#   - guard()/scoped_guard() left alone where the project has its own, with
+#     SRCU_NO_GUARD, and in C++;
 #   - usage.c: every macro and kernel name used, for each flavour, and
 #     with SRCU_NO_INLINE and SRCU_DEBUG (readers mapped to the library).
 # Every failing case is reported, then the test fails (compile_check.cmake).
@@ -53,6 +55,13 @@ foreach(h ${headers})
 endforeach()
 add_case(all_headers "" "${all}${tail}")
 add_case(urcu_first "" "#include <urcu/urcu-memb.h>\n#include <srcu.h>\n${tail}")
+# guard()/scoped_guard() (C only) step aside for a project's own, and for
+# SRCU_NO_GUARD; in C++ they do not exist, so `lock_guard<T> guard(m);` stays C++.
+add_case(own_guard "" "#define guard(name) my_guard_##name\n#include <srcu.h>\n${tail}")
+add_case(no_guard "-DSRCU_NO_GUARD" "#include <srcu.h>\nint guard(int x);\nint scoped_guard(int x);\n${tail}")
+if(LANG STREQUAL "c++")
+  add_case(cxx_guard_name "" "#include <srcu.h>\nstruct lock { explicit lock(int) {} };\nvoid f();\nvoid f() { lock guard(1); (void)guard; }\n")
+endif()
 add_case(usage_tree "" "@usage")
 add_case(usage_tiny "-DSRCU_TINY" "@usage")
 add_case(usage_noinline "-DSRCU_NO_INLINE" "@usage")

@@ -18,6 +18,61 @@ static void hygiene_cb(struct rcu_head *rhp)
 	(void)rhp;
 }
 
+struct hygiene_obj {
+	int a;
+};
+
+static struct hygiene_obj __rcu *hygiene_gp;
+
+/* <srcu/kernel.h>: pointers, the _notrace readers, the helpers. */
+static int hygiene_kernel(struct srcu_struct *ssp, struct hygiene_obj *o)
+{
+	struct srcu_ctr *scp;
+	int idx, ret = 0;
+
+	RCU_INIT_POINTER(hygiene_gp, NULL);
+	rcu_assign_pointer(hygiene_gp, o);
+	idx = srcu_read_lock_notrace(ssp);
+	ret += srcu_dereference(hygiene_gp, ssp)->a;
+	ret += rcu_dereference(hygiene_gp)->a;
+	srcu_read_unlock_notrace(ssp, idx);
+	smp_mb__after_srcu_read_unlock();
+	smp_mb__after_srcu_read_lock();
+	ret += srcu_dereference_check(hygiene_gp, ssp, ret > 0)->a;
+	ret += srcu_dereference_notrace(hygiene_gp, ssp)->a;
+	scp = srcu_read_lock_fast_notrace(&hygiene_fast_srcu);
+	srcu_read_unlock_fast_notrace(&hygiene_fast_srcu, scp);
+	scp = srcu_read_lock_fast_updown(&hygiene_updown_srcu);
+	srcu_read_unlock_fast_updown(&hygiene_updown_srcu, scp);
+	ret += same_state_synchronize_srcu(get_completed_synchronize_srcu(),
+					   get_state_synchronize_srcu(ssp));
+	return ret + NUM_ACTIVE_SRCU_POLL_OLDSTATE;
+}
+
+#ifndef __cplusplus
+/* <srcu/guard.h> (C only). */
+static int hygiene_guards(struct srcu_struct *ssp)
+{
+	int ret = 0;
+
+	scoped_guard(srcu, ssp)
+		ret++;
+	scoped_guard(srcu_fast, &hygiene_fast_srcu) {
+		ret++;
+	}
+	scoped_guard(srcu_fast_notrace, &hygiene_fast_srcu)
+		ret++;
+	scoped_guard(srcu_fast_updown, &hygiene_updown_srcu)
+		ret++;
+	{
+		guard(srcu_fast)(&hygiene_static_fast_srcu);
+		guard(srcu)(ssp);
+		ret++;
+	}
+	return ret;
+}
+#endif
+
 #ifdef __cplusplus
 extern "C"
 #endif
@@ -66,6 +121,10 @@ int hygiene_use(struct srcu_struct *ssp, struct rcu_head *rhp)
 	ret |= (int)(st.reader_flavours & (SRCU_READ_FLAVOR_NORMAL | SRCU_READ_FLAVOR_NMI |
 					   SRCU_READ_FLAVOR_FAST |
 					   SRCU_READ_FLAVOR_FAST_UPDOWN));
+	ret |= hygiene_kernel(ssp, NULL);
+#ifndef __cplusplus
+	ret |= hygiene_guards(ssp);
+#endif
 	ret |= cleanup_srcu_struct(ssp);
 	return ret + (int)(cookie & 1);
 }
