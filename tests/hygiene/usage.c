@@ -5,6 +5,7 @@
  * not only the headers parse.
  */
 #include <srcu.h>
+#include <srcu/notifier.h>
 
 DEFINE_SRCU(hygiene_srcu);
 DEFINE_STATIC_SRCU(hygiene_static_srcu);
@@ -47,6 +48,33 @@ static int hygiene_kernel(struct srcu_struct *ssp, struct hygiene_obj *o)
 	ret += same_state_synchronize_srcu(get_completed_synchronize_srcu(),
 					   get_state_synchronize_srcu(ssp));
 	return ret + NUM_ACTIVE_SRCU_POLL_OLDSTATE;
+}
+
+/* <srcu/notifier.h>. */
+SRCU_NOTIFIER_HEAD(hygiene_chain);
+SRCU_NOTIFIER_HEAD_STATIC(hygiene_static_chain);
+
+static int hygiene_notifier_fn(struct notifier_block *nb, unsigned long action, void *data)
+{
+	(void)nb;
+	(void)data;
+	return action ? NOTIFY_OK : notifier_from_errno(-1);
+}
+
+static int hygiene_notifier(void)
+{
+	struct notifier_block nb = { hygiene_notifier_fn, NULL, 1 };
+	struct srcu_notifier_head nh;
+	int ret = 0;
+
+	ret |= srcu_init_notifier_head(&nh);
+	ret |= srcu_notifier_chain_register(&nh, &nb);
+	ret |= srcu_notifier_call_chain(&nh, 1, NULL) & NOTIFY_STOP_MASK;
+	ret |= notifier_to_errno(srcu_notifier_call_chain(&hygiene_chain, 0, &nh));
+	ret |= srcu_notifier_chain_unregister(&nh, &nb);
+	ret |= srcu_cleanup_notifier_head(&nh);
+	ret |= srcu_cleanup_notifier_head(&hygiene_static_chain);
+	return ret + (NOTIFY_DONE | NOTIFY_BAD | NOTIFY_STOP);
 }
 
 #ifndef __cplusplus
@@ -122,6 +150,7 @@ int hygiene_use(struct srcu_struct *ssp, struct rcu_head *rhp)
 					   SRCU_READ_FLAVOR_FAST |
 					   SRCU_READ_FLAVOR_FAST_UPDOWN));
 	ret |= hygiene_kernel(ssp, NULL);
+	ret |= hygiene_notifier();
 #ifndef __cplusplus
 	ret |= hygiene_guards(ssp);
 #endif
