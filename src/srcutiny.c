@@ -57,6 +57,7 @@
 #include "debug.h"
 #include "internal.h"
 #include "stats.h"
+#include "trace.h"
 #include "workqueue.h"
 
 /* Futexes.  Spurious and interrupted returns are fine: callers re-check. */
@@ -220,6 +221,7 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 			 */
 			WRITE_ONCE(ssp->srcu_idx,
 				   idx + (srcu_test_broken(SRCU_BREAK_NO_FLIP) ? 3 : 1));
+			srcu_trace_gp_start(ssp, READ_ONCE(ssp->srcu_idx), 0);
 			continue;
 		}
 		/*
@@ -230,6 +232,7 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		    !srcu_idx_drained(ssp, srcu_reader_idx(idx - 1)))
 			break;
 		WRITE_ONCE(ssp->srcu_idx, idx + 1);		/* GP done. */
+		srcu_trace_gp_end(ssp, idx + 1, 0);
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
 		if (ssp->srcu_cb_gp) {
 			ssp->srcu_cb_done = ssp->srcu_cb_gp;
@@ -314,13 +317,16 @@ SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
 	struct srcu_tiny_struct *ssp =
 		caa_container_of(work, struct srcu_tiny_struct, srcu_cb_work);
 	struct rcu_head *rhp;
+	long count;
 
-	for (;;) {
+	for (count = 0;; count++) {
 		tiny_lock(ssp);
 		rhp = ssp->srcu_cb_done ? ssp->srcu_cb_head : NULL;
 		if (!rhp) {
 			ssp->srcu_cb_invoking = 0;
 			tiny_unlock(ssp);
+			if (count)
+				srcu_trace_callbacks_invoke(ssp, count);
 			return;
 		}
 		ssp->srcu_cb_head = srcu_cb_next(rhp);

@@ -43,6 +43,7 @@
 #include "segcblist.h"
 #include "srcutree-internal.h"
 #include "stats.h"
+#include "trace.h"
 #include "workqueue.h"
 
 /* Base delay when no expedited GP is pending, and the cap, in jiffies. */
@@ -569,6 +570,7 @@ static void srcu_gp_start(struct srcu_tree_struct *ssp)
 	smp_mb(); /* The request (srcu_gp_seq_needed) comes before the start. */
 	srcu_seq_start(&sup->srcu_gp_seq);
 	SRCU_BUG_ON(srcu_seq_state(sup->srcu_gp_seq) != SRCU_STATE_SCAN1);
+	srcu_trace_gp_start(ssp, sup->srcu_gp_seq, ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp));
 }
 
 /* Invoke sdp's ready callbacks delay jiffies from now (0 or 1). */
@@ -638,6 +640,7 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 	WRITE_ONCE(sup->srcu_last_gp_end, srcu_now_ns());
 	srcu_seq_end(&sup->srcu_gp_seq);
 	gpseq = srcu_seq_current(&sup->srcu_gp_seq);
+	srcu_trace_gp_end(ssp, gpseq, expedited);
 	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, gpseq))
 		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, gpseq);
 	if (expedited)
@@ -853,8 +856,10 @@ static void process_srcu(struct srcu_work *work)
 	srcu_lock(&sup->lock);
 	if (sup->srcu_gp_sleeping &&
 	    ULONG_CMP_LT(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp) &&
-	    ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp))
+	    ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp)) {
 		WRITE_ONCE(sup->n_transfers, sup->n_transfers + 1);
+		srcu_trace_transfer(ssp, sup->srcu_gp_seq);
+	}
 	WRITE_ONCE(sup->srcu_gp_sleeping, false);
 	srcu_unlock(&sup->lock);
 	srcu_lock(&sup->srcu_gp_mutex);
@@ -896,6 +901,7 @@ static bool srcu_promote_inflight_locked(struct srcu_tree_usage *sup, bool calle
 		return false;
 	WRITE_ONCE(sup->srcu_gp_sleeping, false);
 	WRITE_ONCE(sup->n_promotions, sup->n_promotions + 1);
+	srcu_trace_promote(sup->srcu_ssp, sup->srcu_gp_seq);
 	return !caller_drives;
 }
 
@@ -1165,6 +1171,7 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
 	}
 
+	srcu_trace_callbacks_invoke(ssp, len);
 	srcu_lock(&sdp->lock);
 	sdp->srcu_cblist.len -= len;
 	sdp->srcu_cblist_invoking = false;
