@@ -4,6 +4,7 @@
 # and the inline readers are compiled in their code) one translation unit
 # per case, in one language:
 #   - each public header alone, included twice (include guards);
+#   - <srcu.hpp> (C++17 and later), each flavour, and with SRCU_DEBUG;
 #   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
 #   - every header in one unit (both flavours' prefixed names side by side);
 #   - a liburcu flavour header before <srcu.h>, as the README advises;
@@ -62,6 +63,12 @@ add_case(no_guard "-DSRCU_NO_GUARD" "#include <srcu.h>\nint guard(int x);\nint s
 if(LANG STREQUAL "c++")
   add_case(cxx_guard_name "" "#include <srcu.h>\nstruct lock { explicit lock(int) {} };\nvoid f();\nvoid f() { lock guard(1); (void)guard; }\n")
 endif()
+# <srcu.hpp> (C++17 on): alone, each flavour, a debug build's mapping.
+if(LANG STREQUAL "c++")
+  add_case(srcu_hpp "" "#include <srcu.hpp>\n#include <srcu.hpp>\n${tail}")
+  add_case(srcu_hpp_tiny "-DSRCU_TINY" "#include <srcu.hpp>\n${tail}")
+  add_case(srcu_hpp_debug "-DSRCU_DEBUG=1" "#include <srcu.hpp>\n${tail}")
+endif()
 add_case(usage_tree "" "@usage")
 add_case(usage_tiny "-DSRCU_TINY" "@usage")
 add_case(usage_noinline "-DSRCU_NO_INLINE" "@usage")
@@ -77,6 +84,9 @@ endif()
 
 foreach(std ${STDS})
   foreach(name ${case_names})
+    if(name MATCHES "^srcu_hpp" AND std MATCHES "\\+\\+(98|03|11|14)$")
+      continue()	# <srcu.hpp> needs C++17
+    endif()
     if(case_${name}_text STREQUAL "@usage")
       set(src ${USAGE})
     else()
