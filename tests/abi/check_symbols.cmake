@@ -8,11 +8,8 @@
 # NODE (the version node, e.g. SRCU_TREE_0).
 
 cmake_minimum_required(VERSION 3.16)
-foreach(v READELF LIB FLAVOUR NODE)
-  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
-    message(FATAL_ERROR "check_symbols.cmake: -D${v}=... missing")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)	# require_inputs()
+require_inputs(check_symbols.cmake READELF LIB FLAVOUR NODE)
 
 execute_process(COMMAND ${READELF} --dyn-syms -W ${LIB}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -355,17 +355,6 @@ static void counted_cb_fn(struct rcu_head *rhp)
 }
 
 /* Poll a start_poll cookie until done, for at most the deadline. */
-static bool poll_until_done(struct srcu_struct *ssp, unsigned long cookie)
-{
-	uint64_t end = test_now_ns() + TEST_DEADLINE_NS;
-
-	while (!poll_state_synchronize_srcu(ssp, cookie)) {
-		if (test_now_ns() > end)
-			return false;
-		test_sleep_ms(1);
-	}
-	return true;
-}
 
 /* Exercise a statically defined srcu_struct that no one initialised. */
 static void use_static(struct srcu_struct *ssp, enum reader_kind k)
@@ -381,7 +370,7 @@ static void use_static(struct srcu_struct *ssp, enum reader_kind k)
 	call_srcu(ssp, &cb.rh, counted_cb_fn);
 	srcu_barrier(ssp);
 	assert_int_equal(test_get(&cb.calls), 1);
-	assert_true(poll_until_done(ssp, start_poll_synchronize_srcu(ssp)));
+	assert_true(test_poll_until_done(ssp, start_poll_synchronize_srcu(ssp)));
 	assert_int_equal(srcu_get_stats(ssp, &st), 0);
 	assert_string_equal(st.flavour, FLAVOUR);
 }
@@ -679,7 +668,7 @@ static void test_polling(void **state)
 	assert_true(poll_state_synchronize_srcu(&ss, SRCU_GET_STATE_COMPLETED));
 	srcu_read_unlock(&ss, idx);
 	/* start_poll's grace period ends with no further call. */
-	assert_true(poll_until_done(&ss, c2));
+	assert_true(test_poll_until_done(&ss, c2));
 
 	/* A cookie taken before synchronize_srcu() is done after it. */
 	c3 = get_state_synchronize_srcu(&ss);
@@ -690,7 +679,7 @@ static void test_polling(void **state)
 	assert_true((long)(srcu_batches_completed(&ss) - b0) > 0);
 
 	/* And from idle, start_poll alone gets there. */
-	assert_true(poll_until_done(&ss, start_poll_synchronize_srcu(&ss)));
+	assert_true(test_poll_until_done(&ss, start_poll_synchronize_srcu(&ss)));
 	c1 = get_state_synchronize_srcu(&ss);
 	synchronize_srcu_expedited(&ss);
 	assert_true(poll_state_synchronize_srcu(&ss, c1));
@@ -927,7 +916,7 @@ static void test_independent_structs(void **state)
 	synchronize_srcu_expedited(&b);
 	call_srcu(&b, &cb.rh, counted_cb_fn);
 	srcu_barrier(&b);
-	assert_true(poll_until_done(&b, start_poll_synchronize_srcu(&b)));
+	assert_true(test_poll_until_done(&b, start_poll_synchronize_srcu(&b)));
 	/* All of that while the reader of A was still inside. */
 	still_inside = !test_get(&h.release);
 	assert_int_equal(cleanup_srcu_struct(&a), -EBUSY);

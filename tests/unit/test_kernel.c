@@ -57,16 +57,18 @@ static long readers_inside(struct srcu_struct *ssp)
 	return st.readers[0] + st.readers[1];
 }
 
-static bool poll_until_done(struct srcu_struct *ssp, unsigned long cookie)
-{
-	uint64_t end = test_now_ns() + TEST_DEADLINE_NS;
 
-	while (!poll_state_synchronize_srcu(ssp, cookie)) {
-		if (test_now_ns() > end)
-			return false;
-		test_sleep_ms(1);
-	}
-	return true;
+/*
+ * Ask for a grace period now; it must still be pending a while later (a
+ * reader of the caller's holds it back).  Returns its cookie.
+ */
+static unsigned long assert_gp_held_back(struct srcu_struct *ssp)
+{
+	unsigned long cookie = start_poll_synchronize_srcu(ssp);
+
+	test_sleep_ms(HOLD_MS);
+	assert_false(poll_state_synchronize_srcu(ssp, cookie));
+	return cookie;
 }
 
 /* srcu_dereference() and friends read what the publication macros wrote. */
@@ -128,13 +130,11 @@ static void test_notrace_readers(void **state)
 	idx = srcu_read_lock_notrace(&ss);
 	smp_mb__after_srcu_read_lock();
 	assert_int_equal(readers_inside(&ss), 1);
-	cookie = start_poll_synchronize_srcu(&ss);
-	test_sleep_ms(HOLD_MS);
-	assert_false(poll_state_synchronize_srcu(&ss, cookie));
+	cookie = assert_gp_held_back(&ss);
 	srcu_read_unlock_notrace(&ss, idx);
 	smp_mb__after_srcu_read_unlock();
 	assert_int_equal(readers_inside(&ss), 0);
-	assert_true(poll_until_done(&ss, cookie));
+	assert_true(test_poll_until_done(&ss, cookie));
 
 	scp = srcu_read_lock_fast_notrace(&ss_fast);
 	assert_int_equal(readers_inside(&ss_fast), 1);
@@ -160,7 +160,7 @@ static void test_fast_updown_reader(void **state)
 	assert_false(poll_state_synchronize_srcu(&ss_updown, cookie));
 	srcu_read_unlock_fast_updown(&ss_updown, scp);
 	assert_int_equal(readers_inside(&ss_updown), 0);
-	assert_true(poll_until_done(&ss_updown, cookie));
+	assert_true(test_poll_until_done(&ss_updown, cookie));
 }
 
 /*
@@ -188,8 +188,8 @@ static void test_cookie_helpers(void **state)
 	assert_false(poll_state_synchronize_srcu(&ss, c1));
 	assert_false(poll_state_synchronize_srcu(&ss, c2));
 	srcu_read_unlock(&ss, idx);
-	assert_true(poll_until_done(&ss, c1));
-	assert_true(poll_until_done(&ss, c2));
+	assert_true(test_poll_until_done(&ss, c1));
+	assert_true(test_poll_until_done(&ss, c2));
 }
 
 /* guard(): the reader lasts to the end of the block, nested ones too. */
@@ -209,12 +209,10 @@ static void test_guard_block(void **state)
 			assert_true(srcu_read_lock_held(&ss));
 		}
 		assert_int_equal(readers_inside(&ss), 1);
-		cookie = start_poll_synchronize_srcu(&ss);
-		test_sleep_ms(HOLD_MS);
-		assert_false(poll_state_synchronize_srcu(&ss, cookie));
+		cookie = assert_gp_held_back(&ss);
 	}
 	assert_int_equal(readers_inside(&ss), 0);
-	assert_true(poll_until_done(&ss, cookie));
+	assert_true(test_poll_until_done(&ss, cookie));
 }
 
 /* A function that leaves its guard's scope by return, from two depths. */
@@ -282,21 +280,17 @@ static void test_fast_guards(void **state)
 		assert_int_equal(readers_inside(&ss_fast), 1);
 		scoped_guard(srcu_fast_notrace, &ss_fast)
 			assert_int_equal(readers_inside(&ss_fast), 2);
-		cookie = start_poll_synchronize_srcu(&ss_fast);
-		test_sleep_ms(HOLD_MS);
-		assert_false(poll_state_synchronize_srcu(&ss_fast, cookie));
+		cookie = assert_gp_held_back(&ss_fast);
 	}
 	assert_int_equal(readers_inside(&ss_fast), 0);
-	assert_true(poll_until_done(&ss_fast, cookie));
+	assert_true(test_poll_until_done(&ss_fast, cookie));
 
 	scoped_guard(srcu_fast_updown, &ss_updown) {
 		assert_int_equal(readers_inside(&ss_updown), 1);
-		cookie = start_poll_synchronize_srcu(&ss_updown);
-		test_sleep_ms(HOLD_MS);
-		assert_false(poll_state_synchronize_srcu(&ss_updown, cookie));
+		cookie = assert_gp_held_back(&ss_updown);
 	}
 	assert_int_equal(readers_inside(&ss_updown), 0);
-	assert_true(poll_until_done(&ss_updown, cookie));
+	assert_true(test_poll_until_done(&ss_updown, cookie));
 }
 
 /* Kernel code as it reads: publish, read under a guard, retire. */

@@ -9,11 +9,8 @@
 # probe names), ACTIVE (ON or OFF).
 
 cmake_minimum_required(VERSION 3.16)
-foreach(v READELF LIB PROBES ACTIVE)
-  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
-    message(FATAL_ERROR "check_probes.cmake: -D${v}=... missing")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)	# require_inputs()
+require_inputs(check_probes.cmake READELF LIB PROBES ACTIVE)
 string(REPLACE "|" ";" PROBES "${PROBES}")
 
 execute_process(COMMAND ${READELF} -n ${LIB}
