@@ -262,6 +262,10 @@ void test_concurrent()
 	std::atomic<long> reads{ 0 }, dead{ 0 };
 	std::vector<std::thread> readers;
 
+	auto end = std::chrono::steady_clock::now() + deadline;
+	long reads0;
+	int i;
+
 	counted::destroyed = 0;
 	for (int t = 0; t < 2; t++)
 		readers.emplace_back([&] {
@@ -275,7 +279,13 @@ void test_concurrent()
 				reads++;
 			}
 		});
-	for (int i = 1; i <= 500; i++) {
+	/*
+	 * 500 replacements at least, and on until the readers have read 1000
+	 * times meanwhile (a loaded machine may not run them at first).
+	 */
+	reads0 = reads;
+	for (i = 1; i <= 500 || (reads - reads0 < 1000 && std::chrono::steady_clock::now() < end);
+	     i++) {
 		counted *old = cur.exchange(new counted(i), std::memory_order_acq_rel);
 
 		if (i % 2)
@@ -285,14 +295,14 @@ void test_concurrent()
 			delete old;
 		}
 	}
+	CHECK(reads - reads0 >= 1000);
 	stop = true;
 	for (auto &t : readers)
 		t.join();
 	delete cur.load();
 	d.barrier();
 	CHECK(dead == 0);
-	CHECK(reads > 0);
-	CHECK(counted::destroyed == 501);
+	CHECK(counted::destroyed == i);		/* i - 1 replaced, and the last one */
 }
 
 } /* namespace */
