@@ -25,7 +25,9 @@
  *    and returns, and the reader whose exit empties that index re-queues
  *    it.  A pool shared by thousands of srcu_structs is never blocked by
  *    a reader that sleeps.  synchronize_srcu() runs the same driver in the
- *    caller's thread first, so an idle srcu_struct needs no worker at all.
+ *    caller's thread, first and whenever that reader wakes it too, so it
+ *    never waits for a worker to be scheduled (an idle srcu_struct needs
+ *    none at all).
  * 5. Callbacks wait on one FIFO list cut in three by two pointers:
  *
  *      head .. srcu_cb_done | .. srcu_cb_gp | .. tail
@@ -35,8 +37,8 @@
  *    in order, one at a time; srcu_barrier() entrains a marker behind the
  *    last callback, in that callback's segment, so it needs no GP.
  * 6. synchronize_srcu() waits for its cookie on a futex that each grace
- *    period's end bumps: it depends on the grace-period pool only, never on
- *    the callback pool, so a callback may call it (on another srcu_struct).
+ *    period's end bumps, and the reader of point 4 too: it needs no worker
+ *    of either pool, so a callback may call it (on another srcu_struct).
  *
  * Barriers, by letter (the readers' B, C and G are in tiny.h):
  *   A: before the driver reads a count.  Pairs with B.
@@ -190,6 +192,18 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 }
 
 /*
+ * Wake the threads asleep in srcu_wait_cookie(): a grace period ended, or
+ * a reader emptied the index one waits for.  Async-signal-safe.  Seq-cst
+ * RMW then load, against the waiter's; see srcu_wait_cookie().
+ */
+static void srcu_wake_waiters(struct srcu_tiny_struct *ssp)
+{
+	__atomic_fetch_add(&ssp->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&ssp->srcu_gp_end_waiters, __ATOMIC_SEQ_CST))
+		srcu_futex_wake(&ssp->srcu_gp_end_futex, INT32_MAX);
+}
+
+/*
  * Run grace periods as far as readers allow, until srcu_idx reaches
  * srcu_idx_max.  Never sleeps.  Serialised by srcu_lock, which it holds
  * throughout, so the worker and an inline synchronize_srcu() may both
@@ -245,12 +259,8 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 
 	if (invoke)
 		srcu_queue_work(&ssp->srcu_cb_work);
-	if (ended) {
-		/* Seq-cst RMW then load, against the waiter's; see srcu_wait_cookie(). */
-		__atomic_fetch_add(&ssp->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&ssp->srcu_gp_end_waiters, __ATOMIC_SEQ_CST))
-			srcu_futex_wake(&ssp->srcu_gp_end_futex, INT32_MAX);
-	}
+	if (ended)
+		srcu_wake_waiters(ssp);
 	return ended;
 }
 
@@ -260,12 +270,15 @@ SRCU_EXPORT void SRCU_API(drive_gp)(struct srcu_work *work)
 }
 
 /*
- * A reader emptied the index the driver waits for: run it again.  The
- * reader may be in a signal handler; srcu_idx_drained() prepared the pool.
+ * A reader emptied the index the driver waits for: run it again, and wake
+ * the threads in synchronize_srcu(), which run it themselves rather than
+ * wait for a worker to be scheduled.  The reader may be in a signal
+ * handler; srcu_idx_drained() prepared the pool.
  */
 SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
 {
 	srcu_queue_work_nmisafe(&ssp->srcu_work);
+	srcu_wake_waiters(ssp);
 }
 
 /* Is w one of ssp's two work items (the driver, the invoker)? */
@@ -286,11 +299,14 @@ static struct srcu_wq_owner srcu_work_owner(struct srcu_tiny_struct *ssp, unsign
 }
 
 /*
- * Sleep until srcu_idx reaches cookie.  The waiter counts itself, then
- * reads the futex word, then srcu_idx; the driver stores srcu_idx, bumps
- * the word, then reads the count, all sequentially consistent: either we
- * see the new srcu_idx (or a changed word, and FUTEX_WAIT returns at once)
- * or the driver sees us and wakes us.
+ * Drive grace periods from this thread until srcu_idx reaches cookie,
+ * sleeping while readers hold them up.  The waiter counts itself, then
+ * reads the futex word, then srcu_idx; the driver (or a reader that
+ * emptied an index, srcu_tiny_gp_wake()) stores srcu_idx or its count,
+ * bumps the word, then reads the waiter count, all sequentially
+ * consistent: either we see the progress (or a changed word, and
+ * FUTEX_WAIT returns at once) or we are woken.  Woken, we drive again
+ * ourselves: no worker has to be scheduled between the last reader and us.
  */
 static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 {
@@ -302,7 +318,8 @@ static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 		val = __atomic_load_n(&ssp->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
 		if (ULONG_CMP_GE(__atomic_load_n(&ssp->srcu_idx, __ATOMIC_SEQ_CST), cookie))
 			break;
-		srcu_wq_wait(&ssp->srcu_gp_end_futex, val, &gp_work);
+		srcu_wq_wait(&ssp->srcu_gp_end_futex, val, &gp_work, 0);
+		srcu_advance(ssp);
 	}
 	__atomic_fetch_sub(&ssp->srcu_gp_end_waiters, 1, __ATOMIC_SEQ_CST);
 }
@@ -535,7 +552,7 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	if (kick)
 		srcu_queue_work(&ssp->srcu_cb_work);
 	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
-		srcu_wq_wait(&m->done, 0, &all_work);
+		srcu_wq_wait(&m->done, 0, &all_work, 0);
 	if (m != &stack_m)
 		srcu_free(m);
 }

@@ -52,6 +52,12 @@ struct srcu_stats {
 	long readers[2];		/* locks minus unlocks, per index, racy */
 	unsigned int reader_flavours;	/* SRCU_READ_FLAVOR_* bits seen so far */
 	bool membarrier;		/* fast readers rely on membarrier (else read-side fences) */
+	bool gp_sleeping;		/* Tree: a grace period sleeps out a delay on
+					 * the grace-period worker's timer */
+	unsigned long gp_by_waiter;	/* Tree: grace periods ended by a waiting
+					 * thread itself, not by a worker */
+	unsigned long waiter_polls;	/* Tree: times such a waiter slept a moment
+					 * for readers to leave */
 };
 
 /*
