@@ -13,8 +13,9 @@
  * grace period runs):
  *   gp__start(ssp, seq, expedited)  a grace period started (Tiny: flipped)
  *   gp__end(ssp, seq, expedited)    a grace period ended
- *   promote(ssp, seq)               an expedited request woke a normal grace
- *                                   period asleep on its delay (Tree)
+ *   promote(ssp, seq)               an expedited request found a normal grace
+ *                                   period asleep on its delay and did not
+ *                                   wait for it: woke it, or drives (Tree)
  *   transfer(ssp, seq)              a normal grace period slept out its delay
  *                                   although an expedited request came (Tree)
  *   callbacks__invoke(ssp, count)   a batch of count callbacks was invoked
