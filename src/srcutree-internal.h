@@ -177,7 +177,8 @@ static inline void srcu_seq_start(unsigned long *sp)
 static inline void srcu_seq_end(unsigned long *sp)
 {
 	smp_mb(); /* The GP's accesses come before the end. */
-	WRITE_ONCE(*sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
+	/* Release as well: what ThreadSanitizer pairs with an acquire of the end. */
+	smp_store_release(sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
 }
 
 /*

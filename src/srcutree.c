@@ -1348,7 +1348,13 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	bool more;
 
 	srcu_lock(&sdp->lock);
-	srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
+	/*
+	 * Acquire: pairs with the release of srcu_seq_end().  sdp->lock orders
+	 * us after a grace period's end only if its driver took the lock (to
+	 * schedule us) before we did; we may have been queued for an earlier
+	 * batch and found this one done meanwhile.
+	 */
+	srcu_segcblist_advance(&sdp->srcu_cblist, smp_load_acquire(&sup->srcu_gp_seq));
 	if (sdp->srcu_cblist_invoking || !srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
 		srcu_unlock(&sdp->lock);
 		return;
