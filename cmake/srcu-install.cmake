@@ -1,7 +1,7 @@
 # srcu-install.cmake: what `cmake --install` puts where.  Included by the
 # top-level CMakeLists.txt once the libraries exist (src/).
 #
-#   include/srcu.h, include/srcu/*.h     the public headers
+#   include/srcu.h, srcu.hpp, srcu/*.h   the public headers (C, C++)
 #   lib/libsrcu-{tree,tiny}.so.*, .a     shared (VERSION/SOVERSION) and static
 #   lib/pkgconfig/srcu-{tree,tiny}.pc    pkg-config modules
 #   lib/cmake/srcu/                      find_package(srcu): srcu::tree,
@@ -23,7 +23,7 @@ set(SRCU_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_LIBDIR}/pkgconfig
 
 # Headers.  srcu/testing.h holds the library's own test hooks, not API: it
 # stays in the source tree.
-install(FILES ${PROJECT_SOURCE_DIR}/include/srcu.h
+install(FILES ${PROJECT_SOURCE_DIR}/include/srcu.h ${PROJECT_SOURCE_DIR}/include/srcu.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT srcu_Development)
 file(GLOB SRCU_PUBLIC_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/srcu/*.h)
 list(FILTER SRCU_PUBLIC_HEADERS EXCLUDE REGEX "/testing\\.h$")

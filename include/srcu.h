@@ -29,5 +29,7 @@
 #endif
 
 #include <srcu/map.h>
+#include <srcu/kernel.h>	/* srcu_dereference(), rcu_assign_pointer(), ... */
+#include <srcu/guard.h>		/* guard(srcu), scoped_guard(srcu, ...) (C) */
 
 #endif /* SRCU_H */

@@ -12,7 +12,7 @@
 #
 # .ci/run installs the --test set itself, on a fresh machine.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config liburcu-dev)
+pkgs=(build-essential cmake pkg-config liburcu-dev systemtap-sdt-dev)
 case ${1:-} in
 "") ;;
 --test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev man-db) ;;

@@ -57,8 +57,12 @@ run_pass() {
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do cmake_args+=("$1"); shift; done
 	[ $# -gt 0 ] && shift
 	ctest_args=("$@")
+	# The C++ tests (<srcu.hpp>) build with the C compiler's sibling, so
+	# that a sanitizer's runtime is the same for both languages.
+	local cxx=c++
+	[ "$cc" = clang ] && cxx=clang++
 	echo "==== $name pass ($cc)"
-	CC=$cc cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cmake_args[@]}" >/dev/null
+	CC=$cc CXX=$cxx cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cmake_args[@]}" >/dev/null
 	cmake --build "$dir" -j"$jobs"
 	ctest --test-dir "$dir" --output-on-failure -j2 "${ctest_args[@]}"
 }

@@ -77,6 +77,8 @@ static const char *lock_name(unsigned int flavor)
 		return "srcu_read_lock_nmisafe";
 	case SRCU_READ_FLAVOR_FAST:
 		return "srcu_read_lock_fast";
+	case SRCU_READ_FLAVOR_FAST_UPDOWN:
+		return "srcu_read_lock_fast_updown";
 	default:
 		return "an SRCU reader";
 	}
@@ -147,7 +149,8 @@ void SRCU_PRIV(debug_unlock)(const void *ssp, uintptr_t token, unsigned int flav
 	if (i >= 0)
 		srcu_die("%s(): srcu_struct %p: %s %#lx matches no reader this thread "
 			 "holds (it holds %#lx)", func, ssp,
-			 flavor == SRCU_READ_FLAVOR_FAST ? "counter" : "index",
+			 flavor & (SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN) ?
+			 "counter" : "index",
 			 (unsigned long)token, (unsigned long)held[i].token);
 	srcu_die("%s(): srcu_struct %p: unlock without a matching lock in this thread "
 		 "(a reader another thread releases takes srcu_down_read())", func, ssp);
@@ -165,6 +168,16 @@ void SRCU_PRIV(debug_not_reader)(const void *ssp, const char *func)
 	if (i >= 0)
 		srcu_die("%s() inside a %s() reader of the same srcu_struct %p "
 			 "would deadlock", func, lock_name(held[i].flavor), ssp);
+}
+
+void SRCU_PRIV(debug_check_dereference)(const void *ssp, const char *expr,
+				  const char *file, int line, const char *func)
+{
+	if (held_find(ssp, ~(uintptr_t)0, ~0u) < 0)
+		SRCU_PRIV(die)(file, line, func,
+			       "srcu_dereference(%s) outside a reader of srcu_struct %p "
+			       "(this thread holds none, and the condition is false)",
+			       expr, ssp);
 }
 
 /*

@@ -15,8 +15,8 @@
  * - Each thread keeps a small table of the readers it holds (srcu_struct,
  *   index or counter pointer, flavour), so that an unlock without its
  *   lock, an unlock of another flavour, synchronize_srcu() or
- *   srcu_barrier() inside a reader of the same srcu_struct, and
- *   srcu_read_lock_held() can be told.  srcu_down_read()/srcu_up_read()
+ *   srcu_barrier() inside a reader of the same srcu_struct,
+ *   srcu_dereference() outside one, and srcu_read_lock_held() can be told.  srcu_down_read()/srcu_up_read()
  *   are not tracked: another thread may release them (the kernel's lockdep
  *   does not track them either).
  * - cleanup_srcu_struct() leaves SRCU_DEBUG_CLEANED in srcu_reader_flavor,
@@ -49,6 +49,7 @@ static inline bool srcu_debug_on(void)
 	return caa_unlikely(__atomic_load_n(&srcu_debug_checks, __ATOMIC_RELAXED));
 }
 
+
 /* This thread entered a reader of flavour flavor; token: index or counter. */
 void SRCU_PRIV(debug_lock)(const void *ssp, uintptr_t token, unsigned int flavor);
 /* ... and leaves it through func; dies unless it holds a matching reader. */
@@ -58,6 +59,18 @@ void SRCU_PRIV(debug_unlock)(const void *ssp, uintptr_t token, unsigned int flav
 bool SRCU_PRIV(debug_held)(const void *ssp);
 /* func would wait for ssp's readers: die if this thread holds one. */
 void SRCU_PRIV(debug_not_reader)(const void *ssp, const char *func);
+/*
+ * srcu_dereference_check(expr, ssp, c) with c false, at file:line in func:
+ * die unless this thread holds a reader of ssp.
+ */
+void SRCU_PRIV(debug_check_dereference)(const void *ssp, const char *expr,
+					const char *file, int line, const char *func);
+/*
+ * srcu_dereference_check(expr, ssp, c) with c false at file:line in func:
+ * die, naming that site, unless this thread holds a reader of ssp.
+ */
+void srcu_debug_check_dereference(const void *ssp, const char *expr,
+				  const char *file, int line, const char *func);
 /*
  * Tree's registry of initialised srcu_structs.  init_check dies if ssp is
  * registered and still points (*supp) at the update side it registered:
@@ -83,6 +96,12 @@ void SRCU_PRIV(debug_unregister)(const void *ssp);
 	do {								\
 		if (srcu_debug_on())					\
 			SRCU_PRIV(debug_not_reader)((ssp), (func));	\
+	} while (0)
+#define srcu_debug_check_dereference(ssp, expr, file, line, func)	\
+	do {								\
+		if (srcu_debug_on())					\
+			SRCU_PRIV(debug_check_dereference)((ssp), (expr), (file), \
+							   (line), (func)); \
 	} while (0)
 #define srcu_debug_init_check(ssp, supp, func)				\
 	do {								\

@@ -59,6 +59,7 @@
 #include "debug.h"
 #include "internal.h"
 #include "stats.h"
+#include "trace.h"
 #include "workqueue.h"
 
 /* Futexes.  Spurious and interrupted returns are fine: callers re-check. */
@@ -235,6 +236,7 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 			 */
 			smp_store_release(&ssp->srcu_idx,
 					  idx + (srcu_test_broken(SRCU_BREAK_NO_FLIP) ? 3 : 1));
+			srcu_trace_gp_start(ssp, READ_ONCE(ssp->srcu_idx), 0);
 			continue;
 		}
 		/*
@@ -251,6 +253,7 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		 * cannot follow D and the poller's fence.
 		 */
 		smp_store_release(&ssp->srcu_idx, idx + 1);
+		srcu_trace_gp_end(ssp, idx + 1, 0);
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
 		if (ssp->srcu_cb_gp) {
 			ssp->srcu_cb_done = ssp->srcu_cb_gp;
@@ -338,13 +341,16 @@ SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
 	struct srcu_tiny_struct *ssp =
 		caa_container_of(work, struct srcu_tiny_struct, srcu_cb_work);
 	struct rcu_head *rhp;
+	long count;
 
-	for (;;) {
+	for (count = 0;; count++) {
 		tiny_lock(ssp);
 		rhp = ssp->srcu_cb_done ? ssp->srcu_cb_head : NULL;
 		if (!rhp) {
 			ssp->srcu_cb_invoking = 0;
 			tiny_unlock(ssp);
+			if (count)
+				srcu_trace_callbacks_invoke(ssp, count);
 			return;
 		}
 		ssp->srcu_cb_head = srcu_cb_next(rhp);
@@ -717,6 +723,26 @@ SRCU_EXPORT void SRCU_API(read_unlock_fast)(struct srcu_tiny_struct *ssp,
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
+SRCU_EXPORT struct srcu_tiny_ctr *
+SRCU_API(read_lock_fast_updown)(struct srcu_tiny_struct *ssp)
+{
+	struct srcu_tiny_ctr *scp;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_fast_updown()");
+	scp = srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+	return scp;
+}
+
+SRCU_EXPORT void SRCU_API(read_unlock_fast_updown)(struct srcu_tiny_struct *ssp,
+						   struct srcu_tiny_ctr *scp)
+{
+	srcu_debug_check_live(ssp, "srcu_read_unlock_fast_updown()");
+	srcu_tiny_fast_unlock(ssp, scp, "srcu_read_unlock_fast_updown");
+	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN,
+			  "srcu_read_unlock_fast_updown");
+}
+
 SRCU_EXPORT int SRCU_API(down_read)(struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
@@ -751,6 +777,13 @@ SRCU_EXPORT int SRCU_API(read_lock_held)(const struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_lock_held()");
 	return srcu_debug_held(ssp);
+}
+
+SRCU_EXPORT void SRCU_API(check_dereference)(const struct srcu_tiny_struct *ssp,
+					     const char *expr, const char *file,
+					     int line, const char *func)
+{
+	srcu_debug_check_dereference(ssp, expr, file, line, func);
 }
 
 /* Statistics. */

@@ -55,6 +55,13 @@ enum srcu_size_state {
 #define SRCU_SIZING_AUTO	3
 #define SRCU_SIZING_CONTEND	0x10
 
+/* srcu_expedite_current()'s per-CPU state (srcu_data.srcu_ec_state). */
+enum srcu_ec_state {
+	SRCU_EC_IDLE,		/* no expediting callback queued */
+	SRCU_EC_PENDING,	/* srcu_ec_head queued, nothing asked since */
+	SRCU_EC_REPOST,		/* asked again meanwhile: queue it once more */
+};
+
 /* Update-side state of one CPU. */
 struct srcu_data {
 	pthread_mutex_t lock;			/* guards the fields below */
@@ -65,6 +72,8 @@ struct srcu_data {
 	long srcu_cbs_in_flight;		/* of that batch, callbacks not yet run */
 	struct srcu_work work;			/* invokes callbacks (CB pool) */
 	struct rcu_head srcu_barrier_head;	/* srcu_barrier()'s callback */
+	struct rcu_head srcu_ec_head;		/* srcu_expedite_current()'s callback */
+	int srcu_ec_state;			/* enum srcu_ec_state */
 	struct srcu_node *mynode;		/* leaf srcu_node, once big */
 	unsigned long grpmask;			/* our bit in mynode's masks */
 	unsigned int cpu;			/* index in sda[] */
@@ -180,7 +189,8 @@ static inline void srcu_seq_start(unsigned long *sp)
 static inline void srcu_seq_end(unsigned long *sp)
 {
 	smp_mb(); /* The GP's accesses come before the end. */
-	__atomic_store_n(sp, (*sp | SRCU_SEQ_STATE_MASK) + 1, __ATOMIC_RELEASE);
+	/* Release as well: what ThreadSanitizer pairs with an acquire of the end. */
+	smp_store_release(sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
 }
 
 /*

@@ -43,6 +43,7 @@
 #include "segcblist.h"
 #include "srcutree-internal.h"
 #include "stats.h"
+#include "trace.h"
 #include "workqueue.h"
 
 /* Base delay when no expedited GP is pending, and the cap, in jiffies. */
@@ -658,6 +659,7 @@ static void srcu_gp_start(struct srcu_tree_struct *ssp)
 	smp_mb(); /* The request (srcu_gp_seq_needed) comes before the start. */
 	srcu_seq_start(&sup->srcu_gp_seq);
 	SRCU_BUG_ON(srcu_seq_state(sup->srcu_gp_seq) != SRCU_STATE_SCAN1);
+	srcu_trace_gp_start(ssp, sup->srcu_gp_seq, ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp));
 }
 
 /* Invoke sdp's ready callbacks delay jiffies from now (0 or 1). */
@@ -804,6 +806,7 @@ static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gps
 	WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
 	srcu_seq_end(&sup->srcu_gp_seq);
 	gpseq = srcu_seq_current(&sup->srcu_gp_seq);
+	srcu_trace_gp_end(ssp, gpseq, expedited);
 	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, gpseq))
 		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, gpseq);
 	if (expedited)
@@ -1060,8 +1063,10 @@ static void process_srcu(struct srcu_work *work)
 
 	srcu_lock(&sup->lock);
 	if (srcu_gp_asleep(sup) &&
-	    ULONG_CMP_LT(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp))
+	    ULONG_CMP_LT(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp)) {
 		WRITE_ONCE(sup->n_transfers, sup->n_transfers + 1);
+		srcu_trace_transfer(ssp, sup->srcu_gp_seq);
+	}
 	WRITE_ONCE(sup->srcu_gp_work, SRCU_GPW_IDLE);
 	deferred = sup->srcu_cbs_deferred;
 	sup->srcu_cbs_deferred = false;
@@ -1117,6 +1122,7 @@ static bool srcu_exp_request_locked(struct srcu_tree_usage *sup, bool caller_dri
 		if (!srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT))
 			return false;
 		WRITE_ONCE(sup->n_promotions, sup->n_promotions + 1);
+		srcu_trace_promote(sup->srcu_ssp, sup->srcu_gp_seq);
 		if (caller_drives)
 			WRITE_ONCE(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp);
 	}
@@ -1349,14 +1355,12 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 
 	srcu_lock(&sdp->lock);
 	/*
-	 * Acquire: pairs with the full barrier before srcu_seq_end()'s store
-	 * (pair "seq end").  The GP end need not have taken sdp->lock before
-	 * us (we may run for an earlier GP and read the new value), and a
-	 * relaxed read would leave the callbacks' loads free to run ahead of
-	 * it on a weakly ordered CPU, before the scans that ended the GP.
+	 * Acquire: pairs with the release of srcu_seq_end().  sdp->lock orders
+	 * us after a grace period's end only if its driver took the lock (to
+	 * schedule us) before we did; we may have been queued for an earlier
+	 * batch and found this one done meanwhile.
 	 */
-	srcu_segcblist_advance(&sdp->srcu_cblist,
-			       smp_load_acquire(&sup->srcu_gp_seq));
+	srcu_segcblist_advance(&sdp->srcu_cblist, smp_load_acquire(&sup->srcu_gp_seq));
 	if (sdp->srcu_cblist_invoking || !srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
 		srcu_unlock(&sdp->lock);
 		return;
@@ -1388,6 +1392,7 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 			__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
 	}
 
+	srcu_trace_callbacks_invoke(ssp, len);
 	srcu_lock(&sdp->lock);
 	sdp->srcu_cblist.len -= len;
 	sdp->srcu_cblist_invoking = false;
@@ -1551,9 +1556,49 @@ SRCU_EXPORT void srcu_tree_synchronize(struct srcu_tree_struct *ssp)
 		__synchronize_srcu(ssp, true);
 }
 
+/*
+ * srcu_expedite_current(), as the kernel has it: an expedited callback of
+ * our own (one per CPU) whose grace period is thereby expedited.  A call
+ * made while that callback waits asks for it to be queued once more when
+ * it runs, so that the grace period after the current one is expedited
+ * too; further calls meanwhile add nothing.  Under sdp->lock.
+ */
+static void srcu_expedite_current_cb(struct rcu_head *rhp)
+{
+	struct srcu_data *sdp = caa_container_of(rhp, struct srcu_data, srcu_ec_head);
+	bool again = false;
+
+	srcu_lock_sdp_contention(sdp);
+	SRCU_BUG_ON(sdp->srcu_ec_state == SRCU_EC_IDLE);
+	if (sdp->srcu_ec_state == SRCU_EC_REPOST) {
+		sdp->srcu_ec_state = SRCU_EC_PENDING;
+		again = true;
+	} else {
+		sdp->srcu_ec_state = SRCU_EC_IDLE;
+	}
+	srcu_unlock(&sdp->lock);
+	if (again)
+		__call_srcu(sdp->ssp, &sdp->srcu_ec_head, srcu_expedite_current_cb, false);
+}
+
 SRCU_EXPORT void srcu_tree_expedite_current(struct srcu_tree_struct *ssp)
 {
-	(void)srcu_gp_start_if_needed(ssp, NULL, false, false);
+	struct srcu_data *sdp;
+	bool post = false;
+
+	srcu_debug_check_live(ssp, "srcu_expedite_current()");
+	check_init_srcu_struct(ssp);
+	sdp = &ssp->srcu_sup->sda[srcu_tree_this_cpu(ssp)];
+	srcu_lock_sdp_contention(sdp);
+	if (sdp->srcu_ec_state == SRCU_EC_IDLE) {
+		sdp->srcu_ec_state = SRCU_EC_PENDING;
+		post = true;
+	} else if (sdp->srcu_ec_state == SRCU_EC_PENDING) {
+		sdp->srcu_ec_state = SRCU_EC_REPOST;
+	}
+	srcu_unlock(&sdp->lock);
+	if (post)
+		__call_srcu(ssp, &sdp->srcu_ec_head, srcu_expedite_current_cb, false);
 }
 
 /* Polling. */
@@ -1592,9 +1637,17 @@ SRCU_EXPORT bool srcu_tree_poll_state_synchronize(struct srcu_tree_struct *ssp,
 	return true;
 }
 
+/*
+ * The grace-period sequence itself, state bits included, as the kernel
+ * reports it: it moves when a grace period starts, flips and ends.  A
+ * struct never used yet reports the value it will start from.
+ */
 SRCU_EXPORT unsigned long srcu_tree_batches_completed(struct srcu_tree_struct *ssp)
 {
-	return READ_ONCE(ssp->srcu_idx);
+	/* Acquire: pairs with the release in init_srcu_struct_fields(). */
+	struct srcu_tree_usage *sup = smp_load_acquire(&ssp->srcu_sup);
+
+	return sup ? srcu_seq_current(&sup->srcu_gp_seq) : SRCU_GP_SEQ_INITIAL_VAL;
 }
 
 /* srcu_barrier(). */
@@ -1832,6 +1885,26 @@ SRCU_EXPORT void srcu_tree_read_unlock_fast(struct srcu_tree_struct *ssp,
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
+SRCU_EXPORT struct srcu_tree_ctr *
+srcu_tree_read_lock_fast_updown(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_ctr *scp;
+
+	srcu_debug_check_live(ssp, "srcu_read_lock_fast_updown()");
+	scp = srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+	return scp;
+}
+
+SRCU_EXPORT void srcu_tree_read_unlock_fast_updown(struct srcu_tree_struct *ssp,
+						   struct srcu_tree_ctr *scp)
+{
+	srcu_debug_check_live(ssp, "srcu_read_unlock_fast_updown()");
+	srcu_tree_fast_unlock(ssp, scp, "srcu_read_unlock_fast_updown");
+	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST_UPDOWN,
+			  "srcu_read_unlock_fast_updown");
+}
+
 SRCU_EXPORT int srcu_tree_down_read(struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
@@ -1866,6 +1939,13 @@ SRCU_EXPORT int srcu_tree_read_lock_held(const struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_lock_held()");
 	return srcu_debug_held(ssp);
+}
+
+SRCU_EXPORT void srcu_tree_check_dereference(const struct srcu_tree_struct *ssp,
+					     const char *expr, const char *file,
+					     int line, const char *func)
+{
+	srcu_debug_check_dereference(ssp, expr, file, line, func);
 }
 
 /* Statistics. */

@@ -1,6 +1,7 @@
 # compile_check.cmake: what the compile-only tests' drivers share (cmake -P
 # scripts that include it: tests/hygiene/check.cmake and
-# tests/docs/compile_examples.cmake).  Their inputs are checked; each
+# tests/docs/compile_examples.cmake; the ELF checks of tests/abi and
+# tests/usdt use its require_inputs()).  Their inputs are checked; each
 # compiler run is counted, and a failing one is reported with its command
 # and output; the test fails at the end if any did, so that one run shows
 # every failure.

@@ -1,6 +1,6 @@
 /*
  * srcu/common.h: what both flavours share: the callback type, the polling
- * sentinel, the statistics snapshot.  Included by <srcu/tree.h> and
+ * sentinel, the statistics snapshot, the version macros.  Included by <srcu/tree.h> and
  * <srcu/tiny.h>; users include <srcu.h>.
  */
 #ifndef SRCU_COMMON_H
@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <srcu/version.h>
 
 /*
  * struct rcu_head is liburcu's, from <urcu/call-rcu.h>.  liburcu's flavour

@@ -49,6 +49,8 @@
 #define srcu_up_read			SRCU_READER_NAME(up_read)
 #define srcu_down_read_fast		SRCU_READER_NAME(down_read_fast)
 #define srcu_up_read_fast		SRCU_READER_NAME(up_read_fast)
+#define srcu_read_lock_fast_updown	SRCU_READER_NAME(read_lock_fast_updown)
+#define srcu_read_unlock_fast_updown	SRCU_READER_NAME(read_unlock_fast_updown)
 #define srcu_read_lock_held		SRCU_FLAVOUR_NAME(read_lock_held)
 
 /* Updaters. */
@@ -68,5 +70,6 @@
 #define srcu_param_get			SRCU_FLAVOUR_NAME(param_get)
 #define srcu_get_stats			SRCU_FLAVOUR_NAME(get_stats)
 #define srcu_stats_print		SRCU_FLAVOUR_NAME(stats_print)
+#define srcu_version			SRCU_FLAVOUR_NAME(version)
 
 #endif /* SRCU_MAP_H */

@@ -106,6 +106,7 @@ void srcu_tiny_stats_print(struct srcu_tiny_struct *ssp, FILE *out,
 			   const char *tag);
 int srcu_tiny_param_set(const char *name, long value);
 long srcu_tiny_param_get(const char *name);
+const char *srcu_tiny_version(void);
 
 /* Out-of-line twins of the inline readers below. */
 int srcu_tiny_read_lock(struct srcu_tiny_struct *ssp);
@@ -120,12 +121,18 @@ void srcu_tiny_up_read(struct srcu_tiny_struct *ssp, int idx);
 struct srcu_tiny_ctr *srcu_tiny_down_read_fast(struct srcu_tiny_struct *ssp);
 void srcu_tiny_up_read_fast(struct srcu_tiny_struct *ssp,
 			    struct srcu_tiny_ctr *scp);
+struct srcu_tiny_ctr *srcu_tiny_read_lock_fast_updown(struct srcu_tiny_struct *ssp);
+void srcu_tiny_read_unlock_fast_updown(struct srcu_tiny_struct *ssp,
+				     struct srcu_tiny_ctr *scp);
 
 /* Slow paths of the inline readers: ABI, not API. */
 extern int srcu_tiny_debug_checks;	/* SRCU_DEBUG's checks on: readers call their twins */
 void srcu_tiny_gp_wake(struct srcu_tiny_struct *ssp);
 void srcu_tiny_bad_unlock(struct srcu_tiny_struct *ssp, long idx,
 			  const char *func) __attribute__((noreturn));
+/* srcu_dereference_check() of a debug build (<srcu/kernel.h>). */
+void srcu_tiny_check_dereference(const struct srcu_tiny_struct *ssp, const char *expr,
+			       const char *file, int line, const char *func);
 
 /*
  * Count one entry on the index the readers use now; returns the index.
@@ -292,6 +299,29 @@ static inline void srcu_tiny_up_read_fast_inl(struct srcu_tiny_struct *ssp,
 		srcu_tiny_up_read_fast(ssp, scp);
 	else
 		srcu_tiny_fast_unlock(ssp, scp, "srcu_up_read_fast");
+}
+
+/*
+ * The kernel's srcu_read_lock_fast_updown(): the srcu_down_read_fast()
+ * reader (the same counters, usable on the same srcu_struct), but one
+ * that this thread enters and leaves itself, so that SRCU_DEBUG tracks it
+ * as it tracks srcu_read_lock().
+ */
+static inline struct srcu_tiny_ctr *
+srcu_tiny_read_lock_fast_updown_inl(struct srcu_tiny_struct *ssp)
+{
+	if (srcu_tiny_checked())
+		return srcu_tiny_read_lock_fast_updown(ssp);
+	return srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+}
+
+static inline void srcu_tiny_read_unlock_fast_updown_inl(struct srcu_tiny_struct *ssp,
+						       struct srcu_tiny_ctr *scp)
+{
+	if (srcu_tiny_checked())
+		srcu_tiny_read_unlock_fast_updown(ssp, scp);
+	else
+		srcu_tiny_fast_unlock(ssp, scp, "srcu_read_unlock_fast_updown");
 }
 
 #ifdef __cplusplus

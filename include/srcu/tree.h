@@ -110,6 +110,7 @@ void srcu_tree_stats_print(struct srcu_tree_struct *ssp, FILE *out,
 			   const char *tag);
 int srcu_tree_param_set(const char *name, long value);
 long srcu_tree_param_get(const char *name);
+const char *srcu_tree_version(void);
 
 /* Out-of-line twins of the inline readers below. */
 int srcu_tree_read_lock(struct srcu_tree_struct *ssp);
@@ -124,6 +125,9 @@ void srcu_tree_up_read(struct srcu_tree_struct *ssp, int idx);
 struct srcu_tree_ctr *srcu_tree_down_read_fast(struct srcu_tree_struct *ssp);
 void srcu_tree_up_read_fast(struct srcu_tree_struct *ssp,
 			    struct srcu_tree_ctr *scp);
+struct srcu_tree_ctr *srcu_tree_read_lock_fast_updown(struct srcu_tree_struct *ssp);
+void srcu_tree_read_unlock_fast_updown(struct srcu_tree_struct *ssp,
+				     struct srcu_tree_ctr *scp);
 
 /*
  * Testing: make the calling thread act as CPU cpu (its readers and its
@@ -142,6 +146,9 @@ void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 				  unsigned int flavor);
 void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
 			  const char *func) __attribute__((noreturn));
+/* srcu_dereference_check() of a debug build (<srcu/kernel.h>). */
+void srcu_tree_check_dereference(const struct srcu_tree_struct *ssp, const char *expr,
+			       const char *file, int line, const char *func);
 
 /*
  * The CPU this thread runs on, from glibc's registered rseq area (one TLS
@@ -459,6 +466,29 @@ static inline void srcu_tree_up_read_fast_inl(struct srcu_tree_struct *ssp,
 		srcu_tree_up_read_fast(ssp, scp);
 	else
 		srcu_tree_fast_unlock(ssp, scp, "srcu_up_read_fast");
+}
+
+/*
+ * The kernel's srcu_read_lock_fast_updown(): the srcu_down_read_fast()
+ * reader (the same counters, usable on the same srcu_struct), but one
+ * that this thread enters and leaves itself, so that SRCU_DEBUG tracks it
+ * as it tracks srcu_read_lock().
+ */
+static inline struct srcu_tree_ctr *
+srcu_tree_read_lock_fast_updown_inl(struct srcu_tree_struct *ssp)
+{
+	if (srcu_tree_checked())
+		return srcu_tree_read_lock_fast_updown(ssp);
+	return srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
+}
+
+static inline void srcu_tree_read_unlock_fast_updown_inl(struct srcu_tree_struct *ssp,
+						       struct srcu_tree_ctr *scp)
+{
+	if (srcu_tree_checked())
+		srcu_tree_read_unlock_fast_updown(ssp, scp);
+	else
+		srcu_tree_fast_unlock(ssp, scp, "srcu_read_unlock_fast_updown");
 }
 
 #ifdef __cplusplus

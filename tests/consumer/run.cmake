@@ -1,10 +1,12 @@
 # run.cmake: the consumer test's driver (cmake -P), registered by
 # tests/consumer/CMakeLists.txt.  Installs the build into a fresh prefix
 # under WORK_DIR, then builds and runs the programs of project/ against it:
-#   MODE=cmake      project/CMakeLists.txt, find_package(srcu)
+#   MODE=cmake      project/CMakeLists.txt, find_package(srcu) (and the
+#                   C++ interface, with CXX_COMPILER)
 #   MODE=pkgconfig  the compiler driven by hand with `pkg-config --cflags --libs`
 #
-# Inputs (-D): MODE, BUILD_DIR, WORK_DIR, PROJECT_DIR, C_COMPILER, GENERATOR,
+# Inputs (-D): MODE, BUILD_DIR, WORK_DIR, PROJECT_DIR, C_COMPILER,
+# CXX_COMPILER (may be empty: no C++ consumer), GENERATOR,
 # PKG_CONFIG, VERSION, LIBDIR, CMAKEDIR, PKGCONFIGDIR (the last three
 # relative to the prefix), SANITIZER (may be empty).
 
@@ -64,8 +66,12 @@ if(MODE STREQUAL "cmake")
   if(GENERATOR)
     set(gen -G ${GENERATOR})
   endif()
+  set(cxx "")
+  if(CXX_COMPILER)
+    set(cxx -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
+  endif()
   run(WHAT "configure" CMD ${CMAKE_COMMAND} ${gen} -S ${PROJECT_DIR} -B ${WORK_DIR}/build
-      -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_PREFIX_PATH=${PREFIX}
+      -DCMAKE_C_COMPILER=${C_COMPILER} ${cxx} -DCMAKE_PREFIX_PATH=${PREFIX}
       -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
       -DSRCU_EXPECT_VERSION=${VERSION} -DSRCU_EXPECT_DIR=${PREFIX}/${CMAKEDIR})
   run(WHAT "build" CMD ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
@@ -74,6 +80,9 @@ if(MODE STREQUAL "cmake")
     run_program(${WORK_DIR}/build/hello-${flavour}-static hello-${flavour} ${flavour})
   endforeach()
   run_program(${WORK_DIR}/build/both both)
+  if(CXX_COMPILER)
+    run_program(${WORK_DIR}/build/hello-cxx hello-cxx)
+  endif()
 elseif(MODE STREQUAL "pkgconfig")
   if(NOT PKG_CONFIG)
     message(FATAL_ERROR "run.cmake: -DPKG_CONFIG=... missing")

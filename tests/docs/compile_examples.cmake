@@ -1,18 +1,21 @@
 # compile_examples.cmake: compile the code examples of the documentation
 # (cmake -P; registered by tests/docs/CMakeLists.txt, label "docs").
 #
-# An example is a ```c block right after a line `<!-- example: NAME -->`
-# (at the start of the line) in a Markdown file; other code blocks (synopses, fragments) are not
-# examples.  Each example is a complete translation unit.  It is compiled
-# (-Wall -Wextra -Werror) once per flavour (Tree, and Tiny with
-# SRCU_TINY), and linked into a shared object with --no-undefined against
-# both libraries (an example may use both flavours' prefixed names), so the
-# docs can drift neither from the headers nor from what the libraries
-# export.  Every failure is reported, then the test fails
-# (compile_check.cmake).
+# An example is a ```c (or ```cpp) block right after a line
+# `<!-- example: NAME -->` (at the start of the line) in a Markdown file;
+# other code blocks (synopses, fragments) are not examples.  Each example
+# is a complete translation unit.  It is compiled (-Wall -Wextra -Werror)
+# once per flavour (Tree, and Tiny with SRCU_TINY), C as gnu11, C++ as
+# C++17 with CXX_COMPILER (C++ examples are skipped without one), and
+# linked into a shared object with --no-undefined against both libraries
+# (an example may use both flavours' prefixed names) and liburcu's (for
+# rcu_assign_pointer() and friends), so the docs can drift neither from
+# the headers nor from what the libraries export.  Every failure is
+# reported, then the test fails (compile_check.cmake).
 #
-# Inputs (-D): DOCS ('|'-separated Markdown files), COMPILER, INCLUDE_DIR,
-# FLAGS ('|'-separated extra flags, e.g. liburcu's cflags), LIB_tree,
+# Inputs (-D): DOCS ('|'-separated Markdown files), COMPILER, CXX_COMPILER
+# (may be empty), INCLUDE_DIR, FLAGS ('|'-separated extra flags, e.g.
+# liburcu's cflags), LIBS ('|'-separated link flags: liburcu's), LIB_tree,
 # LIB_tiny (the shared libraries), SANITIZER (may be empty), WORK_DIR.
 
 cmake_minimum_required(VERSION 3.16)
@@ -21,6 +24,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)
 require_inputs(compile_examples.cmake DOCS COMPILER INCLUDE_DIR LIB_tree LIB_tiny WORK_DIR)
 string(REPLACE "|" ";" DOCS "${DOCS}")
 string(REPLACE "|" ";" FLAGS "${FLAGS}")
+string(REPLACE "|" ";" LIBS "${LIBS}")
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 set(san_flags "")
@@ -62,10 +66,13 @@ foreach(doc ${DOCS})
     if(NOT more)
       break()
     endif()
-    # The name, up to " -->", then the fence on the next line.
-    split_at(text " -->\n```c\n" name ok)
-    if(NOT ok)
-      message(FATAL_ERROR "${doc}: an example marker not followed by a ```c block")
+    # The name, up to " -->", then the fence on the next line: C or C++.
+    split_at(text " -->\n```" name ok)
+    if(ok)
+      split_at(text "\n" lang ok)
+    endif()
+    if(NOT ok OR NOT lang MATCHES "^(c|cpp)$")
+      message(FATAL_ERROR "${doc}: an example marker not followed by a ```c or ```cpp block")
     endif()
     if(NOT name MATCHES "^[A-Za-z0-9_]+$")
       message(FATAL_ERROR "${doc}: bad example name '${name}'")
@@ -80,9 +87,18 @@ foreach(doc ${DOCS})
     if(NOT ok)
       message(FATAL_ERROR "${doc}: example '${name}' has no closing fence")
     endif()
-    set(src ${WORK_DIR}/${docname}_${name}.c)
+    set(src ${WORK_DIR}/${docname}_${name}.${lang})
     file(WRITE ${src} "${code}\n")
     math(EXPR found "${found} + 1")
+    if(lang STREQUAL "cpp")
+      if(NOT CXX_COMPILER)
+        message(STATUS "${doc}: ${name}: no C++ compiler, C++ example skipped")
+        continue()
+      endif()
+      set(cc ${CXX_COMPILER} -std=c++17)
+    else()
+      set(cc ${COMPILER} -std=gnu11)
+    endif()
     foreach(flavour tree tiny)
       set(defs "")
       if(flavour STREQUAL "tiny")
@@ -90,9 +106,9 @@ foreach(doc ${DOCS})
       endif()
       # One compiler run compiles and links.
       compile_one("${docname}:${name} (${flavour})"
-                  ${COMPILER} -std=gnu11 -shared -fPIC -Wall -Wextra ${werror} ${san_flags}
+                  ${cc} -shared -fPIC -Wall -Wextra ${werror} ${san_flags}
                   ${defs} -I${INCLUDE_DIR} ${FLAGS} ${src} -Wl,--no-undefined
-                  ${LIB_tree} ${LIB_tiny} -lpthread
+                  ${LIB_tree} ${LIB_tiny} ${LIBS} -lpthread
                   -o ${WORK_DIR}/${docname}_${name}-${flavour}.so)
     endforeach()
   endwhile()

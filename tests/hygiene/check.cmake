@@ -4,10 +4,13 @@
 # and the inline readers are compiled in their code) one translation unit
 # per case, in one language:
 #   - each public header alone, included twice (include guards);
+#   - <srcu.hpp> (C++17 and later), each flavour, and with SRCU_DEBUG;
 #   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
 #   - every header in one unit (both flavours' prefixed names side by side);
 #   - a liburcu flavour header before and after <srcu.h>, its call_rcu()
 #     family called (declared in either order);
+#   - guard()/scoped_guard() left alone where the project has its own, with
+#     SRCU_NO_GUARD, and in C++;
 #   - usage.c: every macro and kernel name used, for each flavour, and
 #     with SRCU_NO_INLINE and SRCU_DEBUG (readers mapped to the library).
 # Every failing case is reported, then the test fails (compile_check.cmake).
@@ -65,6 +68,19 @@ void srcu_hygiene_calls(struct rcu_head *h)
 ")
 add_case(urcu_first "" "#include <urcu/urcu-memb.h>\n#include <srcu.h>\n${urcu_calls}")
 add_case(srcu_first "" "#include <srcu.h>\n#include <urcu/urcu-memb.h>\n${urcu_calls}")
+# guard()/scoped_guard() (C only) step aside for a project's own, and for
+# SRCU_NO_GUARD; in C++ they do not exist, so `lock_guard<T> guard(m);` stays C++.
+add_case(own_guard "" "#define guard(name) my_guard_##name\n#include <srcu.h>\n${tail}")
+add_case(no_guard "-DSRCU_NO_GUARD" "#include <srcu.h>\nint guard(int x);\nint scoped_guard(int x);\n${tail}")
+if(LANG STREQUAL "c++")
+  add_case(cxx_guard_name "" "#include <srcu.h>\nstruct lock { explicit lock(int) {} };\nvoid f();\nvoid f() { lock guard(1); (void)guard; }\n")
+endif()
+# <srcu.hpp> (C++17 on): alone, each flavour, a debug build's mapping.
+if(LANG STREQUAL "c++")
+  add_case(srcu_hpp "" "#include <srcu.hpp>\n#include <srcu.hpp>\n${tail}")
+  add_case(srcu_hpp_tiny "-DSRCU_TINY" "#include <srcu.hpp>\n${tail}")
+  add_case(srcu_hpp_debug "-DSRCU_DEBUG=1" "#include <srcu.hpp>\n${tail}")
+endif()
 add_case(usage_tree "" "@usage")
 add_case(usage_tiny "-DSRCU_TINY" "@usage")
 add_case(usage_noinline "-DSRCU_NO_INLINE" "@usage")
@@ -80,6 +96,9 @@ endif()
 
 foreach(std ${STDS})
   foreach(name ${case_names})
+    if(name MATCHES "^srcu_hpp" AND std MATCHES "\\+\\+(98|03|11|14)$")
+      continue()	# <srcu.hpp> needs C++17
+    endif()
     if(case_${name}_text STREQUAL "@usage")
       set(src ${USAGE})
     else()

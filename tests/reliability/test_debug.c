@@ -496,6 +496,117 @@ static void test_use_after_cleanup(void **state)
 	expect_abort(sync_null, "synchronize_srcu(): NULL srcu_struct");
 }
 
+/*
+ * srcu_dereference() outside a reader of its srcu_struct, with its
+ * condition false, aborts naming the call site, as lockdep splats; inside
+ * any reader this thread holds of that srcu_struct (a guard's included),
+ * or with the condition true, it does not.  srcu_down_read() readers are
+ * not tracked (another thread may release them), as lockdep does not
+ * track them either: srcu_dereference() inside one aborts, as it splats.
+ */
+
+struct foo {
+	int a;
+};
+
+static struct foo foo1 = { 1 };
+static struct foo __rcu *gp;
+
+static void deref_outside_reader(void *arg)
+{
+	init_srcu_struct(&ss);
+	rcu_assign_pointer(gp, &foo1);
+	if (srcu_dereference(gp, &ss)->a != 1)
+		_exit(3);
+}
+
+static void deref_in_other_reader(void *arg)
+{
+	int idx;
+
+	init_srcu_struct(&ss);
+	init_srcu_struct(&other);
+	rcu_assign_pointer(gp, &foo1);
+	idx = srcu_read_lock(&other);
+	(void)srcu_dereference_check(gp, &ss, 0);
+	srcu_read_unlock(&other, idx);
+}
+
+static void deref_in_down_reader(void *arg)
+{
+	int idx;
+
+	init_srcu_struct(&ss);
+	rcu_assign_pointer(gp, &foo1);
+	idx = srcu_down_read(&ss);
+	(void)srcu_dereference(gp, &ss);
+	srcu_up_read(&ss, idx);
+}
+
+static void deref_after_reader(void *arg)
+{
+	init_srcu_struct(&ss);
+	rcu_assign_pointer(gp, &foo1);
+	scoped_guard(srcu, &ss)
+		(void)srcu_dereference(gp, &ss);
+	(void)srcu_dereference(gp, &ss);	/* the guard's reader has ended */
+}
+
+static void deref_allowed(void *arg)
+{
+	struct srcu_ctr *scp;
+	int idx, n = 0;
+
+	init_srcu_struct(&ss);
+	init_srcu_struct_fast(&other);
+	rcu_assign_pointer(gp, &foo1);
+	idx = srcu_read_lock(&ss);
+	n += srcu_dereference(gp, &ss)->a;
+	srcu_read_unlock(&ss, idx);
+	idx = srcu_read_lock_nmisafe(&ss);
+	n += srcu_dereference(gp, &ss)->a;
+	srcu_read_unlock_nmisafe(&ss, idx);
+	scp = srcu_read_lock_fast(&other);
+	n += srcu_dereference(gp, &other)->a;
+	srcu_read_unlock_fast(&other, scp);
+	{
+		guard(srcu)(&ss);
+		n += srcu_dereference(gp, &ss)->a;
+	}
+	n += srcu_dereference_check(gp, &ss, n == 4)->a;	/* "update side" */
+	n += srcu_dereference_notrace(gp, &ss)->a;
+	if (n != 6 || cleanup_srcu_struct(&ss) || cleanup_srcu_struct(&other))
+		_exit(3);
+}
+
+static void deref_fast_updown(void *arg)
+{
+	struct srcu_ctr *scp;
+
+	init_srcu_struct_fast_updown(&ss);
+	rcu_assign_pointer(gp, &foo1);
+	scp = srcu_read_lock_fast_updown(&ss);
+	(void)srcu_dereference(gp, &ss);
+	srcu_read_unlock_fast_updown(&ss, scp);
+	scoped_guard(srcu_fast_updown, &ss)
+		(void)srcu_dereference(gp, &ss);
+	if (cleanup_srcu_struct(&ss))
+		_exit(3);
+}
+
+static void test_dereference_check(void **state)
+{
+	expect_abort(deref_outside_reader,
+		     "test_debug.c:");		/* the call site, not the library's */
+	expect_abort(deref_outside_reader,
+		     "deref_outside_reader: srcu_dereference(gp) outside a reader of srcu_struct");
+	expect_abort(deref_in_other_reader, "srcu_dereference(gp) outside a reader");
+	expect_abort(deref_in_down_reader, "srcu_dereference(gp) outside a reader");
+	expect_abort(deref_after_reader, "srcu_dereference(gp) outside a reader");
+	expect_ok(deref_allowed);
+	expect_ok(deref_fast_updown);
+}
+
 /* Double init: Tree reports it; Tiny, which allocates nothing, cannot. */
 
 static void double_init(void *arg)
@@ -548,6 +659,7 @@ int main(void)
 		cmocka_unit_test(test_signal_safety),
 		cmocka_unit_test(test_use_after_cleanup),
 		cmocka_unit_test(test_double_init),
+		cmocka_unit_test(test_dereference_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

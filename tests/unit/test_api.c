@@ -30,8 +30,10 @@
 
 #ifdef SRCU_TINY
 #define FLAVOUR "tiny"
+#define TINY 1
 #else
 #define FLAVOUR "tree"
+#define TINY 0
 #endif
 
 /* How long a pre-existing reader stays inside while the update runs. */
@@ -259,11 +261,26 @@ static void *r1_until_r2(void *arg)
 }
 
 /*
+ * Has a grace period flipped the readers' index since before (taken while
+ * idle)?  srcu_batches_completed() is, as in the kernel, Tree's
+ * grace-period sequence, which is 2 past an idle value (SCAN2) right
+ * after the flip, and Tiny's srcu_idx, which turns odd at the flip.
+ */
+static bool flipped_since(struct srcu_struct *ssp, unsigned long before)
+{
+#ifdef SRCU_TINY
+	return srcu_batches_completed(ssp) - before >= 1;
+#else
+	return srcu_batches_completed(ssp) - before >= 2;
+#endif
+}
+
+/*
  * Reader 2 enters only once the update's grace period has flipped the
- * readers' index (srcu_batches_completed() moves at the flip in both
- * flavours), so it is certainly a new reader, and then stays inside
- * until the update has completed.  A grace period that waited for it
- * would never complete: reader 2 gives up after the deadline and says so.
+ * readers' index (flipped_since()), so it is certainly a new reader, and
+ * then stays inside until the update has completed.  A grace period that
+ * waited for it would never complete: reader 2 gives up after the
+ * deadline and says so.
  */
 static void *r2_newcomer(void *arg)
 {
@@ -275,7 +292,7 @@ static void *r2_newcomer(void *arg)
 		test_set(&c->r2_no_flip, 1);
 		return NULL;
 	}
-	while (srcu_batches_completed(c->ssp) == c->batches_before) {
+	while (!flipped_since(c->ssp, c->batches_before)) {
 		if (test_now_ns() > end) {
 			test_set(&c->r2_no_flip, 1);
 			return NULL;
@@ -338,17 +355,6 @@ static void counted_cb_fn(struct rcu_head *rhp)
 }
 
 /* Poll a start_poll cookie until done, for at most the deadline. */
-static bool poll_until_done(struct srcu_struct *ssp, unsigned long cookie)
-{
-	uint64_t end = test_now_ns() + TEST_DEADLINE_NS;
-
-	while (!poll_state_synchronize_srcu(ssp, cookie)) {
-		if (test_now_ns() > end)
-			return false;
-		test_sleep_ms(1);
-	}
-	return true;
-}
 
 /* Exercise a statically defined srcu_struct that no one initialised. */
 static void use_static(struct srcu_struct *ssp, enum reader_kind k)
@@ -364,7 +370,7 @@ static void use_static(struct srcu_struct *ssp, enum reader_kind k)
 	call_srcu(ssp, &cb.rh, counted_cb_fn);
 	srcu_barrier(ssp);
 	assert_int_equal(test_get(&cb.calls), 1);
-	assert_true(poll_until_done(ssp, start_poll_synchronize_srcu(ssp)));
+	assert_true(test_poll_until_done(ssp, start_poll_synchronize_srcu(ssp)));
 	assert_int_equal(srcu_get_stats(ssp, &st), 0);
 	assert_string_equal(st.flavour, FLAVOUR);
 }
@@ -662,7 +668,7 @@ static void test_polling(void **state)
 	assert_true(poll_state_synchronize_srcu(&ss, SRCU_GET_STATE_COMPLETED));
 	srcu_read_unlock(&ss, idx);
 	/* start_poll's grace period ends with no further call. */
-	assert_true(poll_until_done(&ss, c2));
+	assert_true(test_poll_until_done(&ss, c2));
 
 	/* A cookie taken before synchronize_srcu() is done after it. */
 	c3 = get_state_synchronize_srcu(&ss);
@@ -673,7 +679,7 @@ static void test_polling(void **state)
 	assert_true((long)(srcu_batches_completed(&ss) - b0) > 0);
 
 	/* And from idle, start_poll alone gets there. */
-	assert_true(poll_until_done(&ss, start_poll_synchronize_srcu(&ss)));
+	assert_true(test_poll_until_done(&ss, start_poll_synchronize_srcu(&ss)));
 	c1 = get_state_synchronize_srcu(&ss);
 	synchronize_srcu_expedited(&ss);
 	assert_true(poll_state_synchronize_srcu(&ss, c1));
@@ -699,6 +705,85 @@ static void test_expedite_current(void **state)
 	assert_true(poll_state_synchronize_srcu(&ss, c));
 	srcu_barrier(&ss);
 	assert_int_equal(cleanup_srcu_struct(&ss), 0);
+}
+
+/*
+ * srcu_expedite_current() as the kernel has it: on Tree, an expedited
+ * callback of the library's own per CPU; a call while it waits has it
+ * queued once more when it runs (so the next grace period is expedited
+ * too), and further calls add nothing.  A reader holds the first grace
+ * period back, so that the three calls all find the callback waiting.
+ * Tiny has nothing to expedite.
+ */
+static void test_expedite_current_reposts(void **state)
+{
+	struct srcu_stats st0, st;
+	struct srcu_struct ss;
+	unsigned long want;
+	int idx;
+
+	assert_int_equal(init_srcu_struct(&ss), 0);
+#ifndef SRCU_TINY
+	srcu_tree_set_virtual_cpu(0);	/* One CPU's state machine for all three calls. */
+#endif
+	assert_int_equal(srcu_get_stats(&ss, &st0), 0);
+	idx = srcu_read_lock(&ss);
+	srcu_expedite_current(&ss);
+	srcu_expedite_current(&ss);
+	srcu_expedite_current(&ss);
+	assert_int_equal(srcu_get_stats(&ss, &st), 0);
+	assert_int_equal(st.cbs_queued - st0.cbs_queued, TINY ? 0 : 1);
+	srcu_read_unlock(&ss, idx);
+
+	/* The callback runs, is queued once more, runs again: two expedited GPs. */
+	want = TINY ? 0 : 2;
+	for (int ms = 0; ms < 10000; ms++) {
+		assert_int_equal(srcu_get_stats(&ss, &st), 0);
+		if (st.cbs_invoked - st0.cbs_invoked >= want)
+			break;
+		test_sleep_ms(1);
+	}
+	assert_int_equal(st.cbs_invoked - st0.cbs_invoked, want);
+	assert_int_equal(st.cbs_queued - st0.cbs_queued, want);
+	assert_int_equal(st.gp_expedited - st0.gp_expedited, want);
+#ifndef SRCU_TINY
+	srcu_tree_set_virtual_cpu(-1);
+#endif
+	srcu_barrier(&ss);
+	assert_int_equal(cleanup_srcu_struct(&ss), 0);
+}
+
+/*
+ * srcu_batches_completed(), as in the kernel: Tree's grace-period
+ * sequence (4 per grace period, the state in the low two bits), Tiny's
+ * srcu_idx (2 per grace period, odd while one runs).
+ */
+static void test_batches_completed(void **state)
+{
+	struct srcu_struct ss;
+	unsigned long b0, b1;
+
+	assert_int_equal(init_srcu_struct(&ss), 0);
+	b0 = srcu_batches_completed(&ss);
+	synchronize_srcu(&ss);
+	b1 = srcu_batches_completed(&ss);
+	assert_int_equal(b1 - b0, TINY ? 2 : 4);
+	assert_int_equal(b1 & (TINY ? 1 : 3), 0);	/* idle */
+	synchronize_srcu_expedited(&ss);
+	assert_int_equal(srcu_batches_completed(&ss) - b1, TINY ? 2 : 4);
+	assert_int_equal(cleanup_srcu_struct(&ss), 0);
+}
+
+/* The library's version is the headers': the string and its three parts. */
+static void test_version(void **state)
+{
+	unsigned int major, minor, patch;
+
+	assert_string_equal(srcu_version(), SRCU_VERSION_STRING);
+	assert_int_equal(sscanf(srcu_version(), "%u.%u.%u", &major, &minor, &patch), 3);
+	assert_int_equal(major, SRCU_VERSION_MAJOR);
+	assert_int_equal(minor, SRCU_VERSION_MINOR);
+	assert_int_equal(patch, SRCU_VERSION_PATCH);
 }
 
 /* Clean-up refuses while something is going on, and changes nothing. */
@@ -831,7 +916,7 @@ static void test_independent_structs(void **state)
 	synchronize_srcu_expedited(&b);
 	call_srcu(&b, &cb.rh, counted_cb_fn);
 	srcu_barrier(&b);
-	assert_true(poll_until_done(&b, start_poll_synchronize_srcu(&b)));
+	assert_true(test_poll_until_done(&b, start_poll_synchronize_srcu(&b)));
 	/* All of that while the reader of A was still inside. */
 	still_inside = !test_get(&h.release);
 	assert_int_equal(cleanup_srcu_struct(&a), -EBUSY);
@@ -1087,6 +1172,9 @@ int main(void)
 		cmocka_unit_test(test_callbacks_requeue_and_sync),
 		cmocka_unit_test(test_polling),
 		cmocka_unit_test(test_expedite_current),
+		cmocka_unit_test(test_expedite_current_reposts),
+		cmocka_unit_test(test_batches_completed),
+		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_cleanup_busy),
 		cmocka_unit_test(test_params),
 		cmocka_unit_test(test_independent_structs),

@@ -217,4 +217,22 @@ static inline bool test_fork_child_can_thread(void)
 		}							\
 	} while (0)
 
+#ifdef SRCU_H
+/*
+ * For the tests through <srcu.h> (included first): wait until cookie's
+ * grace period is done, for at most TEST_DEADLINE_NS; false on timeout.
+ */
+static inline bool test_poll_until_done(struct srcu_struct *ssp, unsigned long cookie)
+{
+	uint64_t end = test_now_ns() + TEST_DEADLINE_NS;
+
+	while (!poll_state_synchronize_srcu(ssp, cookie)) {
+		if (test_now_ns() > end)
+			return false;
+		test_sleep_ms(1);
+	}
+	return true;
+}
+#endif
+
 #endif /* SRCU_TEST_UTIL_H */

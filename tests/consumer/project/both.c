@@ -12,6 +12,7 @@
 
 #include <srcu/tree.h>
 #include <srcu/tiny.h>
+#include <srcu/notifier.h>	/* after both: declares both flavours' chains */
 
 static struct srcu_tree_struct tree_ss;
 static struct srcu_tiny_struct tiny_ss;
@@ -23,6 +24,14 @@ static void count_cb(struct rcu_head *rh)
 {
 	(void)rh;
 	__atomic_fetch_add(&invoked, 1, __ATOMIC_RELAXED);
+}
+
+static int count_notifier(struct notifier_block *nb, unsigned long action, void *data)
+{
+	(void)nb;
+	(void)data;
+	__atomic_fetch_add(&invoked, (int)action, __ATOMIC_RELAXED);
+	return NOTIFY_OK;
 }
 
 #define CHECK(cond)							\
@@ -63,6 +72,25 @@ int main(void)
 	srcu_tiny_synchronize(&tiny_ss);
 	srcu_tree_synchronize(&tree_static);
 	srcu_tiny_synchronize(&tiny_static);
+
+	/* A notifier chain of each flavour. */
+	{
+		struct srcu_tree_notifier_head tree_nh;
+		struct srcu_tiny_notifier_head tiny_nh;
+		struct notifier_block nb = { .notifier_call = count_notifier };
+
+		CHECK(srcu_tree_init_notifier_head(&tree_nh) == 0);
+		CHECK(srcu_tiny_init_notifier_head(&tiny_nh) == 0);
+		CHECK(srcu_tree_notifier_chain_register(&tree_nh, &nb) == 0);
+		CHECK(srcu_tree_notifier_call_chain(&tree_nh, 10, NULL) == NOTIFY_OK);
+		CHECK(srcu_tree_notifier_chain_unregister(&tree_nh, &nb) == 0);
+		CHECK(srcu_tiny_notifier_chain_register(&tiny_nh, &nb) == 0);
+		CHECK(srcu_tiny_notifier_call_chain(&tiny_nh, 100, NULL) == NOTIFY_OK);
+		CHECK(srcu_tiny_notifier_chain_unregister(&tiny_nh, &nb) == 0);
+		CHECK(__atomic_load_n(&invoked, __ATOMIC_RELAXED) == 112);
+		CHECK(srcu_tree_cleanup_notifier_head(&tree_nh) == 0);
+		CHECK(srcu_tiny_cleanup_notifier_head(&tiny_nh) == 0);
+	}
 
 	CHECK(srcu_tree_get_stats(&tree_ss, &st) == 0 && !strcmp(st.flavour, "tree"));
 	CHECK(srcu_tiny_get_stats(&tiny_ss, &st) == 0 && !strcmp(st.flavour, "tiny"));

@@ -60,6 +60,8 @@ int main(int argc, char **argv)
 	int idx;
 
 	CHECK(argc == 2);
+	/* The installed headers and library are one version. */
+	CHECK(strcmp(srcu_version(), SRCU_VERSION_STRING) == 0);
 	CHECK(init_srcu_struct(&ss) == 0);
 
 	/* Publish, read, replace, free the old one after a grace period. */
