@@ -32,8 +32,8 @@
  *   bumps the word, reads the count and wakes everyone if it is not 0.
  * The clients: call_srcu() (N), synchronize_srcu_expedited() (E),
  * call_srcu_expedited() (X), synchronize_srcu() (S), each once, and a
- * reader with a few sections.  -DCLIENTS picks which run (bits 1 N, 2 E,
- * 4 X, 8 S); -DPROMOTE=0/1 is promote_inflight.
+ * reader with SECTIONS sections (1).  -DCLIENTS picks which run (bits 1 N,
+ * 2 E, 4 X, 8 S); -DPROMOTE=0/1 is promote_inflight.
  *
  * Abstracted, and why that is sound:
  * - Readers: a count of readers inside (the reader and the clients'
@@ -42,10 +42,13 @@
  *   is possible here (more behaviours, not fewer), so a property that
  *   holds here holds for the real scans; whether a scan is right is
  *   readers.pml's business.  srcu_idx is not modelled.
- * - Time: a timer may fire, and a timed sleep (a waiter's poll) may end,
- *   at any moment; untimed sleeps end only when woken.  Jiffies, ages,
- *   poll lengths and srcu_get_delay()'s value beyond "0 or not" only
- *   decide when, which is free here.
+ * - Time: a timer may fire at any moment; untimed sleeps end only when
+ *   woken.  A timed sleep (E's poll while readers hold its grace period
+ *   up) may end at any moment, so to every other thread it is a pause:
+ *   it is one.  (The poller counts itself as a futex waiter, which only
+ *   decides whether an ender makes the wake-up call: a sleeper that needs
+ *   it counts itself.)  Jiffies, ages, poll lengths and srcu_get_delay()'s
+ *   value beyond "0 or not" only decide when, which is free here.
  * - srcu_get_delay() is 0 exactly when an expedited grace period is
  *   pending.  Its caps (srcu_max_nodelay_phase, and process_srcu()'s
  *   srcu_max_nodelay) turn a long run of zero delays into a jiffy on
@@ -54,9 +57,11 @@
  *   leave it out, since such a sleep is the kernel's rate limit, not a
  *   transfer, with or without promotion.
  * - One srcu_data (a small struct: every request goes through CPU 0's),
- *   no combining tree; callbacks are not modelled (what a grace period's
- *   end does for them neither starts nor ends one; srcu_gp_end()'s deferral
- *   of them to process_srcu() is left out for the same reason).
+ *   no combining tree (a big struct's leaves filter requests as CPU 0's
+ *   srcu_data does here).  Callbacks are not modelled: what a grace
+ *   period's end does for them neither starts nor ends one.
+ *   srcu_gp_end()'s deferral of them to process_srcu() when the record is
+ *   not IDLE relies on the record's promise, which is checked (below).
  * - A pool that always has its worker: the workerless mode, where the
  *   waiter runs the work itself in srcu_wq_wait(), is not modelled.
  * - Each section under sup->lock is one step.  The threads that look at
@@ -81,12 +86,19 @@
  *       (asserted where process_srcu() counts them), and a request whose
  *       caller does not drive is never left behind a jiffy timer;
  *   CHECK_TRANSFER (with PROMOTE=0)  the transfer happens: spin must find
- *       E asleep behind the timer of a grace period it needs (expected to
- *       FAIL, which is the finding);
+ *       E asleep behind the timer of a grace period it needs (the check
+ *       succeeds when spin reports that state);
  *   CHECK_COUNTED (with PROMOTE=0)  every run of the work that its jiffy
- *       timer started while E sleeps behind that sleep counts a transfer;
- *   always: no waiter sleeps forever (spin's invalid end states), and when
- *       nothing can move any more every requested grace period has ended.
+ *       timer started while E sleeps behind that sleep counts a transfer,
+ *       and only such a run counts one;
+ *   CHECK_NO_SPIN  srcu_wait_expedited() never finds nothing to do
+ *       (SRCU_STEP_IDLE) while its grace period is not done: if it did, it
+ *       would loop without sleeping (this one FAILS: doc/reliability.md);
+ *   always: the record never promises a run that nothing will make (the
+ *       work neither pending nor running, no kick owed, and the record not
+ *       IDLE); no waiter sleeps forever (spin's invalid end states); and
+ *       when nothing can move any more, no waiter is asleep and every
+ *       requested grace period has ended.
  *
  * Broken variants (-D), each of which spin must catch:
  *   BROKEN_NO_MARK           a driving caller's promotion does not mark its
@@ -94,7 +106,9 @@
  *   BROKEN_NO_WAKE           promotion does not wake the work for a caller
  *                            that does not drive (call_srcu_expedited())
  *   BROKEN_STALE_DELAY       process_srcu() decides its delay before taking
- *                            sup->lock (the earlier design's window)
+ *                            sup->lock (the earlier design's window): caught
+ *                            with PROMOTE=0 (an uncounted transfer); with
+ *                            promotion the record makes it harmless
  *   BROKEN_COUNT_EARLY       srcu_gp_end() reads the waiter count before its
  *                            store to srcu_gp_seq (store buffering)
  *   BROKEN_ARM_UNLOCKED      a sleep is recorded under sup->lock but its
@@ -575,6 +589,10 @@ proctype expedited_waiter()
 			asleep = 0
 		:: else ->
 			advance_state(step);
+#ifdef CHECK_NO_SPIN
+			/* Nothing to do while s is not done: the loop spins. */
+			assert(step != STEP_IDLE || DONE(s));
+#endif
 			drove = 1;
 			if
 			:: step == STEP_READERS -> skip	/* a poll: a timed sleep */
@@ -628,12 +646,21 @@ proctype reader()
 #define X_BEHIND_TIMER	(x_s != 0 && !DONE(x_s) && wq == WQ_TIMER && wq_jiffy && \
 			 !sup_lock && kicks == 0 && !running && !(e_waiting && e_s >= x_s))
 
+/*
+ * The record promises a run (NOW, SLEEPING) that nothing will make: the
+ * item neither pending nor running, and no kick owed.  srcu_gp_end()'s
+ * deferral of callbacks to process_srcu() relies on that promise.
+ */
+#define RECORD_LIES	(!sup_lock && gp_work != GPW_IDLE && wq == WQ_NONE && \
+			 !running && kicks == 0)
+
 /* E asleep, without a timeout, behind a grace period that sleeps on the timer. */
 #define E_BEHIND_TIMER	(fq[W_E] && e_untimed && GP_ASLEEP)
 
 active proctype monitor()
 {
 end:	if
+	:: atomic { RECORD_LIES -> assert(!RECORD_LIES) }
 #ifdef CHECK_PROMOTED
 	:: atomic { UNSEEN_SLEEP -> assert(!UNSEEN_SLEEP) }
 	:: atomic { X_BEHIND_TIMER -> assert(!X_BEHIND_TIMER) }
