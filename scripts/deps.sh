@@ -2,7 +2,7 @@
 # Install the Debian packages libsrcu needs to build, test and benchmark,
 # if any is missing.  Used by the README's commands and by .ci/run.
 set -euo pipefail
-pkgs=(build-essential clang libclang-rt-14-dev cmake pkg-config liburcu-dev libcmocka-dev)
+pkgs=(build-essential clang libclang-rt-14-dev cmake pkg-config liburcu-dev libcmocka-dev spin)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
