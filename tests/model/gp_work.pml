@@ -65,12 +65,15 @@
  * - A pool that always has its worker: the workerless mode, where the
  *   waiter runs the work itself in srcu_wq_wait(), is not modelled.
  * - Each section under sup->lock is one step.  The threads that look at
- *   what such a section writes without the lock (srcu_wait_expedited()'s
- *   srcu_gp_asleep(), the done checks, the worker's run queue) find, at
- *   any instant inside it, the same answers as before it or after it: the
- *   record is written last, and a new srcu_sleep_gp matters only where
- *   the record already says SLEEPING.  The broken variants that move a
- *   store out of its hold make that store a step of its own.
+ *   what such a section writes without the lock find, at any instant
+ *   inside it, the same answers as before it or after it: the done checks
+ *   read srcu_gp_seq, written once per section; srcu_wait_expedited()'s
+ *   srcu_gp_asleep() reads the record and srcu_sleep_gp, and a new
+ *   srcu_sleep_gp matters only where the record already says SLEEPING, a
+ *   new SLEEPING being written after it; a worker that the section's
+ *   timer or queueing starts takes sup->lock before it reads anything.
+ *   The broken variants that move a store out of its hold make that store
+ *   a step of its own.
  *
  * Memory model: spin is sequentially consistent.  The model shows the
  * protocol right when every access is ordered as written (the seq_cst
@@ -593,11 +596,8 @@ proctype expedited_waiter()
 			/* Nothing to do while s is not done: the loop spins. */
 			assert(step != STEP_IDLE || DONE(s));
 #endif
-			drove = 1;
-			if
-			:: step == STEP_READERS -> skip	/* a poll: a timed sleep */
-			:: else -> skip
-			fi
+			/* READERS: a poll, a timed sleep: a pause (header). */
+			drove = 1
 		fi
 	od;
 	e_waiting = 0;
