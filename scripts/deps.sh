@@ -15,7 +15,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config liburcu-dev systemtap-sdt-dev)
 case ${1:-} in
 "") ;;
---test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev man-db) ;;
+--test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev man-db spin) ;;
 *) echo "usage: $0 [--test]" >&2; exit 2 ;;
 esac
 missing=()
