@@ -1164,11 +1164,41 @@ static bool srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node
 }
 
 /*
+ * At the root: record the request for grace period s (expedited unless
+ * do_norm) and start it if no grace period runs, asking for its work:
+ * after the kernel's delay if normal, now if expedited (unless the caller
+ * drives it itself).  Returns true if the caller must kick the work.
+ */
+static bool srcu_root_request(struct srcu_tree_struct *ssp, unsigned long s,
+			      bool do_norm, bool caller_drives)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	bool kick = false;
+
+	srcu_lock_sup_contention(sup);
+	if (srcu_seq_done(&sup->srcu_gp_seq, s)) {
+		srcu_unlock(&sup->lock);
+		return false;
+	}
+	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed, s))
+		WRITE_ONCE(sup->srcu_gp_seq_needed, s);
+	if (!do_norm && ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, s))
+		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, s);
+	if (srcu_seq_state(sup->srcu_gp_seq) == SRCU_STATE_IDLE) {
+		srcu_gp_start(ssp);
+		if (do_norm)
+			kick = srcu_gp_work_locked(sup, srcu_get_delay(ssp), 0);
+	}
+	if (!do_norm)
+		kick = srcu_exp_request_locked(sup, caller_drives);
+	srcu_unlock(&sup->lock);
+	return kick;
+}
+
+/*
  * Make sure grace period s will happen: climb from sdp's leaf, stopping
- * where someone already asked for s (the funnel), and at the root record
- * the request and start the grace period if none is running, asking for
- * its work: after the kernel's delay if normal, now if expedited (unless
- * the caller drives it itself).  Called inside an SRCU reader so that the
+ * where someone already asked for s (the funnel), and at the root
+ * (srcu_root_request()) record the request.  Called inside an SRCU reader so that the
  * counter cannot wrap meanwhile.  Returns true if the caller must kick the
  * work (srcu_gp_work_kick()), which it does once it has left that reader:
  * a grace period run now would find it inside on the index it retires.
@@ -1180,7 +1210,6 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 	int idx = srcu_seq_ctr(s) % 4;
 	struct srcu_node *snp, *snp_leaf;
 	unsigned long sgsne, snp_seq;
-	bool kick = false;
 
 	/* Acquire: the tree is fully built once the state says so. */
 	if (smp_load_acquire(&sup->srcu_size_state) < SRCU_SIZE_WAIT_BARRIER)
@@ -1202,6 +1231,9 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 				srcu_schedule_cbs_sdp(sdp, do_norm ? SRCU_INTERVAL : 0);
 				return false;
 			}
+			/* Whoever recorded s here may not be at the root yet: see below. */
+			if (caller_drives)
+				return srcu_root_request(ssp, s, do_norm, true);
 			return !do_norm && srcu_funnel_exp_start(ssp, snp, s, caller_drives);
 		}
 		snp->srcu_have_cbs[idx] = s;
@@ -1213,22 +1245,7 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 		srcu_unlock(&snp->lock);
 	}
 
-	/* At the root: make sure grace period s gets started. */
-	srcu_lock_sup_contention(sup);
-	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed, s))
-		WRITE_ONCE(sup->srcu_gp_seq_needed, s);
-	if (!do_norm && ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, s))
-		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, s);
-	if (!srcu_seq_done(&sup->srcu_gp_seq, s) &&
-	    srcu_seq_state(sup->srcu_gp_seq) == SRCU_STATE_IDLE) {
-		srcu_gp_start(ssp);
-		if (do_norm)
-			kick = srcu_gp_work_locked(sup, srcu_get_delay(ssp), 0);
-	}
-	if (!do_norm)
-		kick = srcu_exp_request_locked(sup, caller_drives);
-	srcu_unlock(&sup->lock);
-	return kick;
+	return srcu_root_request(ssp, s, do_norm, caller_drives);
 }
 
 /* Grace period s is asked for as expedited by a callback or expedite_current. */
@@ -1296,12 +1313,24 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 		needexp = true;
 	}
 	srcu_unlock(&sdp->lock);
+	if (!caller_drives)
+		srcu_test_gp_event(ssp, SRCU_TEST_GP_FUNNEL);
 
 	if (!do_norm && !caller_drives)
 		srcu_note_exp_cbs(sup, s);
 	sdp_mynode = ss_state < SRCU_SIZE_WAIT_BARRIER ? NULL : sdp->mynode;
+	/*
+	 * A caller that drives s itself must find s recorded at the root when
+	 * it looks: a thread that recorded s in this srcu_data or on the way
+	 * up, and stopped us there, may be preempted before it gets to the
+	 * root, and the driver would find nothing to drive (the model of
+	 * tests/model/gp_work.pml found it spinning so).  So it records s at
+	 * the root itself.
+	 */
 	if (needgp)
 		kick = srcu_funnel_gp_start(ssp, sdp, s, do_norm, caller_drives);
+	else if (caller_drives)
+		kick = srcu_root_request(ssp, s, do_norm, true);
 	else if (needexp)
 		kick = srcu_funnel_exp_start(ssp, sdp_mynode, s, caller_drives);
 	srcu_internal_read_unlock(ssp, idx);

@@ -58,11 +58,15 @@ int srcu_tiny_test_read_lock_straggler(struct srcu_tiny_struct *ssp);
  * clear and the work is about to take the step it allows (flip or end),
  * SRCU_TEST_GP_SCANNED after it has moved the state machine as far as
  * readers let it and before it decides whether to sleep,
- * SRCU_TEST_GP_DECIDED once that decision is recorded.  fn may block (at
- * STEP and SCANNED, to stand for a worker preempted there, or to widen a
- * window).  NULL removes it.  Thread-safe.
+ * SRCU_TEST_GP_DECIDED once that decision is recorded; and from a request
+ * that does not drive its grace period (call_srcu*(), start_poll, ...),
+ * SRCU_TEST_GP_FUNNEL once it has recorded it in its srcu_data and before
+ * it takes it to the root.  fn may block (to stand for a thread preempted
+ * there, or to widen a window).  NULL removes it.  Thread-safe.
  */
-enum srcu_test_gp_event { SRCU_TEST_GP_STEP, SRCU_TEST_GP_SCANNED, SRCU_TEST_GP_DECIDED };
+enum srcu_test_gp_event {
+	SRCU_TEST_GP_STEP, SRCU_TEST_GP_SCANNED, SRCU_TEST_GP_DECIDED, SRCU_TEST_GP_FUNNEL
+};
 void srcu_tree_test_gp_hook(void (*fn)(struct srcu_tree_struct *ssp, int event, void *arg),
 			    void *arg);
 

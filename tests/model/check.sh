@@ -57,13 +57,18 @@ checks=(
 	"wakeup-word-after-check|gp_work|THROTTLE CLIENTS=9 BROKEN_WORD_AFTER_CHECK|$P3_FAIL"
 	"wakeup-keep-record|gp_work|THROTTLE CLIENTS=9 BROKEN_KEEP_RECORD|$P3_FAIL"
 	"wakeup-count-after-word|gp_work|THROTTLE CLIENTS=9 COUNT_AFTER_WORD|pass"
-	# Findings: an expedited waiter whose grace period another thread has
-	# recorded in srcu_data but not yet at the root finds nothing to do and
-	# loops without sleeping; with promote_inflight=0 it can also sleep
-	# behind the timer with no transfer counted.
-	"finding-idle-spin-N-E|gp_work|CHECK_NO_SPIN CLIENTS=3|finding:step!=0"
-	"finding-idle-spin-X-E|gp_work|CHECK_NO_SPIN CLIENTS=6|finding:step!=0"
-	"finding-uncounted-N-E-X|gp_work|CHECK_COUNTED PROMOTE=0 CLIENTS=7|finding:e_untimed"
+	# What the model found: an expedited waiter whose grace period another
+	# thread has recorded in srcu_data but not yet at the root found nothing
+	# to do and looped without sleeping; with promote_inflight=0 it could
+	# also sleep behind the timer with no transfer counted.  The waiter now
+	# records its request at the root itself; BROKEN_NO_ROOT_REQUEST is the
+	# code before.
+	"no-spin-N-E|gp_work|CHECK_NO_SPIN CLIENTS=3|pass"
+	"no-spin-X-E|gp_work|CHECK_NO_SPIN CLIENTS=6|pass"
+	"counted-N-E-X|gp_work|CHECK_COUNTED PROMOTE=0 CLIENTS=7|pass"
+	"no-spin-no-root-request|gp_work|CHECK_NO_SPIN CLIENTS=3 BROKEN_NO_ROOT_REQUEST|fail:step!=0"
+	"no-spin-X-no-root-request|gp_work|CHECK_NO_SPIN CLIENTS=6 BROKEN_NO_ROOT_REQUEST|fail:step!=0"
+	"uncounted-no-root-request|gp_work|CHECK_COUNTED PROMOTE=0 CLIENTS=7 BROKEN_NO_ROOT_REQUEST|fail:e_untimed"
 )
 deep_checks=(
 	"readers-deep|readers|SECTIONS0=2|pass"

@@ -339,7 +339,18 @@ inline exp_request_locked(caller_drives, kick)
 	fi
 }
 
-/* srcu_funnel_gp_start() at the root, for a small struct. */
+/* srcu_root_request() for an expedited waiter: nothing if s is done. */
+inline root_request(s, kick)
+{
+	atomic {
+		if
+		:: DONE(s) -> kick = 0
+		:: else -> funnel_gp_start(s, 0, 1, kick)
+		fi
+	}
+}
+
+/* srcu_funnel_gp_start() at the root, for a small struct (srcu_root_request()). */
 inline funnel_gp_start(s, do_norm, caller_drives, kick)
 {
 	atomic {
@@ -411,10 +422,22 @@ inline request(s, do_norm, caller_drives)
 		:: else -> skip
 		fi
 	};
+	/*
+	 * A caller that drives s records it at the root itself, whoever else
+	 * recorded it in sda[0] first (srcu_root_request()): that thread may
+	 * not have got to the root yet.  BROKEN_NO_ROOT_REQUEST is the code
+	 * before this was found (the waiter spun, or slept uncounted).
+	 */
 	if
 	:: needgp -> funnel_gp_start(s, do_norm, caller_drives, kick)
+#ifndef BROKEN_NO_ROOT_REQUEST
+	:: !needgp && caller_drives -> root_request(s, kick)
+	:: !needgp && !caller_drives && needexp -> funnel_exp_start(s, caller_drives, kick)
+	:: !needgp && !caller_drives && !needexp -> kick = 0
+#else
 	:: !needgp && needexp -> funnel_exp_start(s, caller_drives, kick)
-	:: else -> kick = 0
+	:: !needgp && !needexp -> kick = 0
+#endif
 	fi;
 	readers--;
 	if

@@ -412,6 +412,85 @@ static void test_waiter_takes_over(void **state)
 }
 
 /*
+ * A request recorded in srcu_data but not yet at the root (its thread
+ * preempted in between, here held in the hook) must not leave an
+ * expedited waiter for the same grace period with nothing to drive.  The
+ * waiter records it at the root itself and drives it; the held thread is
+ * still inside its internal reader, so the waiter polls (sleeps) until it
+ * is let go, then ends.  Before, the waiter found nothing to do and looped
+ * without sleeping, never polling (found by tests/model/gp_work.pml): this
+ * test then failed.
+ */
+struct funnel_probe {
+	struct srcu_tree_struct *ssp;
+	int held;			/* the caller waits in the hook */
+	int release;
+};
+
+static void funnel_hook(struct srcu_tree_struct *ssp, int event, void *arg)
+{
+	struct funnel_probe *p = arg;
+
+	if (ssp != p->ssp || event != SRCU_TEST_GP_FUNNEL || test_get(&p->held))
+		return;
+	test_set(&p->held, 1);
+	test_wait_for(&p->release, 1);
+}
+
+struct funnel_caller {
+	struct srcu_tree_struct *ssp;
+	struct counted_cb cb;
+};
+
+static void *funnel_caller_fn(void *arg)
+{
+	struct funnel_caller *c = arg;
+
+	srcu_tree_call(c->ssp, &c->cb.rh, counted_cb_func);
+	return NULL;
+}
+
+static void *funnel_waiter_fn(void *arg)
+{
+	srcu_tree_synchronize_expedited(arg);
+	return NULL;
+}
+
+static void test_waiter_reaches_root(void **state)
+{
+	for (int promote = 1; promote >= 0; promote--) {
+		struct funnel_probe p = { 0 };
+		struct funnel_caller c;
+		struct srcu_tree_struct ss;
+		uint64_t end = test_now_ns() + TEST_DEADLINE_NS;
+		bool polled = false;
+		pthread_t t, w;
+
+		set_param("promote_inflight", promote);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(srcu_tree_init(&ss), 0);
+		p.ssp = &ss;
+		c.ssp = &ss;
+		srcu_tree_test_gp_hook(funnel_hook, &p);
+		t = test_thread_start(funnel_caller_fn, &c);
+		assert_true(test_wait_for(&p.held, 1));
+		w = test_thread_start(funnel_waiter_fn, &ss);
+		/* The waiter drives, finds the held reader, and sleeps on it. */
+		while (!(polled = stats_of(&ss).waiter_polls > 0) && test_now_ns() < end)
+			test_sleep_ms(1);
+		test_set(&p.release, 1);
+		test_thread_join(t);
+		test_thread_join(w);
+		srcu_tree_test_gp_hook(NULL, NULL);
+		assert_true(polled);
+		assert_true(stats_of(&ss).gp_by_waiter >= 1);
+		srcu_tree_barrier(&ss);
+		assert_int_equal(c.cb.invoked, 1);
+		assert_int_equal(srcu_tree_cleanup(&ss), 0);
+	}
+}
+
+/*
  * The transfers statistic is exact.  With promotion, a stress of
  * call_srcu() + synchronize_srcu_expedited() updaters beside
  * call_srcu_expedited() and srcu_expedite_current() callers and a reader
@@ -729,6 +808,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_promotion_waits_for_readers, teardown_params),
 		cmocka_unit_test_teardown(test_promotion_window, teardown_params),
 		cmocka_unit_test_teardown(test_waiter_takes_over, teardown_params),
+		cmocka_unit_test_teardown(test_waiter_reaches_root, teardown_params),
 		cmocka_unit_test_teardown(test_transfers_exact, teardown_params),
 		cmocka_unit_test_teardown(test_call_expedited_waits, teardown_params),
 		cmocka_unit_test_teardown(test_big_tree_funnel, teardown_params),
