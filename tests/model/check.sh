@@ -16,11 +16,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-# name | model | -D switches | expect: "pass"; "fail:ERE", the error spin
+# name | model | -D switches | expect: "pass", or "fail:ERE", the error spin
 # must report (an assertion whose text matches ERE, or an invalid end
-# state); or "finding:ERE", an error of the correct code that spin finds
-# and doc/reliability.md reports (kept until the code and model are fixed:
-# then it becomes a "pass" check).
+# state).
 P1_FAIL='fail:inside\[0\]'				# no reader that predates a GP end inside
 P2_FAIL='fail:transfers==0|sleep_needed_exp<needed_exp|x_s!=0'	# CHECK_PROMOTED's
 P3_FAIL='fail:waiters==0|gp_seq>=needed|gp_work!=0|invalid end state'	# stranded
@@ -140,25 +138,15 @@ for c in "${checks[@]}"; do
 		result=INCOMPLETE
 	elif [ "$expect" = pass ]; then
 		[ "$errors" = 0 ] || result=FAILED
-	elif [ "${expect%%:*}" = fail ]; then
-		if [ "$errors" = 0 ] || ! grep -qE "${expect#fail:}" <<<"$report"; then
-			result=MISSED
-		else
-			result=caught
-		fi
+	elif [ "$errors" = 0 ] || ! grep -qE "${expect#fail:}" <<<"$report"; then
+		result=MISSED
 	else
-		if [ "$errors" = 0 ]; then
-			result=GONE	# fixed? then make it a pass check
-		elif grep -qE "${expect#finding:}" <<<"$report"; then
-			result=found
-		else
-			result=FAILED
-		fi
+		result=caught
 	fi
 	printf '%-26s %-8s %12s %8s  %.90s\n' "$name" "$result" "${states:-?}" "${secs:-?}" \
 	       "${report:-no error}"
 	case $result in
-	ok|caught|found) ;;
+	ok|caught) ;;
 	*)	bad=1
 		echo "  spin -a ${dflags[*]} $model.pml; expected $expect; pan's output:"
 		grep -vE '^(Depth=|\s*$)' "$dir/pan.log" | head -15 | sed 's/^/    /'
