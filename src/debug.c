@@ -155,30 +155,13 @@ struct reg_entry {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static struct reg_entry *reg;
 static size_t reg_cap, reg_used;	/* slots; live entries plus tombstones */
 
-/* fork(): the child must not inherit the lock held by a thread it lacks. */
-static void reg_lock_all(void)
-{
-	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
-}
-
-static void reg_unlock_all(void)
-{
-	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
-}
-
-static void reg_init_once(void)
-{
-	srcu_check_pthread(pthread_atfork(reg_lock_all, reg_unlock_all, reg_unlock_all));
-}
-
 static void reg_lock_once(void)
 {
-	pthread_once(&reg_once, reg_init_once);
-	reg_lock_all();
+	srcu_fork_handlers();	/* before the first use of reg_lock */
+	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
 }
 
 static size_t reg_hash(const void *p, size_t cap)
@@ -263,6 +246,12 @@ void srcu_debug_unregister(const void *ssp)
 			e->ssp = TOMB;	/* Still counted in reg_used until a grow. */
 	}
 	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
+}
+
+/* fork(): the child must not inherit the lock held by a thread it lacks. */
+void srcu_debug_fork(enum srcu_fork_phase phase)
+{
+	srcu_fork_mutex(&reg_lock, phase);
 }
 
 #endif /* SRCU_DEBUG */

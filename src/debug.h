@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fork.h"
 #include "internal.h"
 
 /* srcu_reader_flavor bit of a cleaned-up srcu_struct (debug builds only). */
@@ -41,6 +42,7 @@
 #define srcu_debug_init_check	SRCU_PRIV(debug_init_check)
 #define srcu_debug_register	SRCU_PRIV(debug_register)
 #define srcu_debug_unregister	SRCU_PRIV(debug_unregister)
+#define srcu_debug_fork		SRCU_PRIV(debug_fork)
 
 /* This thread entered a reader of flavour flavor; token: index or counter. */
 void srcu_debug_lock(const void *ssp, uintptr_t token, unsigned int flavor);
@@ -59,6 +61,8 @@ void srcu_debug_not_reader(const void *ssp, const char *func);
 void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func);
 void srcu_debug_register(const void *ssp, const void *sup);
 void srcu_debug_unregister(const void *ssp);
+/* fork() handler of the debug state's locks (src/fork.c). */
+void srcu_debug_fork(enum srcu_fork_phase phase);
 
 /*
  * Every entry point but init: a NULL srcu_struct, or one cleaned up, is
@@ -91,6 +95,7 @@ static inline void srcu_debug_init_check(const void *ssp, void *const *supp,
 					 const char *func) { }
 static inline void srcu_debug_register(const void *ssp, const void *sup) { }
 static inline void srcu_debug_unregister(const void *ssp) { }
+static inline void srcu_debug_fork(enum srcu_fork_phase phase) { }
 #define srcu_debug_check_live(ssp, func)	do { } while (0)
 #define srcu_debug_mark_cleaned(ssp)		do { } while (0)
 

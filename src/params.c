@@ -124,6 +124,7 @@ static void param_store(int id, long value)
 {
 	long hz;
 
+	srcu_fork_handlers();	/* before the first use of param_lock */
 	srcu_check_pthread(pthread_mutex_lock(&param_lock));
 	if (param_desc[id].derived) {
 		param_explicit[id] = value != -1;
@@ -140,6 +141,11 @@ static void param_store(int id, long value)
 			WRITE_ONCE(param_val[SRCU_PARAM_MAX_NODELAY], NODELAY_OF(value));
 	}
 	srcu_check_pthread(pthread_mutex_unlock(&param_lock));
+}
+
+void srcu_params_fork(enum srcu_fork_phase phase)
+{
+	srcu_fork_mutex(&param_lock, phase);
 }
 
 /* The id of the tunable called name, or -ENOENT (also for NULL). */

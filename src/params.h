@@ -6,6 +6,7 @@
 #ifndef SRCU_PARAMS_INTERNAL_H
 #define SRCU_PARAMS_INTERNAL_H
 
+#include "fork.h"
 #include "internal.h"
 
 enum srcu_param_id {
@@ -25,6 +26,7 @@ enum srcu_param_id {
 
 #define srcu_param		SRCU_PRIV(param)
 #define srcu_params_parse	SRCU_PRIV(params_parse)
+#define srcu_params_fork	SRCU_PRIV(params_fork)
 
 /* The value in force (derived defaults computed), for the library's use. */
 long srcu_param(enum srcu_param_id id);
@@ -35,5 +37,8 @@ long srcu_param(enum srcu_param_id id);
  * Returns the number of bad entries.  Exposed for the unit test.
  */
 int srcu_params_parse(const char *spec);
+
+/* fork() handler of the tunables' lock (src/fork.c). */
+void srcu_params_fork(enum srcu_fork_phase phase);
 
 #endif /* SRCU_PARAMS_INTERNAL_H */

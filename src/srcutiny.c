@@ -306,7 +306,14 @@ static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 
 /* Callbacks. */
 
-/* Invoke, in order, the callbacks whose grace period has ended. */
+/*
+ * Invoke, in order, the callbacks whose grace period has ended.  Each
+ * leaves the list before it is called, so if another thread forks while a
+ * callback runs (user code, which fork() does not wait for), the child's
+ * list holds the ones behind it, srcu_cb_invoking says a callback is
+ * running (the parent's), and the child's pool runs us again
+ * (workqueue.h, srcu_wq_user_begin()): we go on with the rest.
+ */
 static void srcu_barrier_cb(struct rcu_head *rhp);
 
 SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
@@ -314,6 +321,7 @@ SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
 	struct srcu_tiny_struct *ssp =
 		caa_container_of(work, struct srcu_tiny_struct, srcu_cb_work);
 	struct rcu_head *rhp;
+	bool user;
 
 	for (;;) {
 		tiny_lock(ssp);
@@ -329,10 +337,17 @@ SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
 		if (rhp == ssp->srcu_cb_tail)
 			ssp->srcu_cb_tail = NULL;
 		/* A barrier's marker is not user code: cleanup may go ahead. */
-		ssp->srcu_cb_invoking = rhp->func != srcu_barrier_cb;
+		user = rhp->func != srcu_barrier_cb;
+		ssp->srcu_cb_invoking = user;
 		WRITE_ONCE(ssp->srcu_n_cbs_invoked, ssp->srcu_n_cbs_invoked + 1);
 		tiny_unlock(ssp);
+		if (!user) {
+			rhp->func(rhp);
+			continue;
+		}
+		srcu_wq_user_begin();
 		rhp->func(rhp);
+		srcu_wq_user_end();
 	}
 }
 

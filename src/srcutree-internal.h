@@ -11,6 +11,7 @@
 
 #include <srcu/tree.h>
 #include <srcu/work.h>
+#include "fork.h"
 #include "internal.h"
 #include "segcblist.h"
 
@@ -62,6 +63,8 @@ struct srcu_data {
 	unsigned long srcu_gp_seq_needed;	/* furthest GP this CPU asked for */
 	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP asked for */
 	bool srcu_cblist_invoking;		/* a worker is invoking our callbacks */
+	struct srcu_cblist srcu_invoking;	/* that batch: the callbacks not yet started */
+	long srcu_invoking_len;			/* callbacks the batch was taken out with */
 	long srcu_cbs_in_flight;		/* of that batch, callbacks not yet run */
 	struct srcu_work work;			/* invokes callbacks (CB pool) */
 	struct rcu_head srcu_barrier_head;	/* srcu_barrier()'s callback */
@@ -112,10 +115,10 @@ struct srcu_tree_usage {
 	int srcu_gp_waiters;			/* threads waiting on it */
 
 	/* srcu_barrier() state. */
-	pthread_mutex_t srcu_barrier_mutex;	/* one barrier at a time */
+	pthread_mutex_t srcu_barrier_mutex;	/* starting a barrier; never held while waiting */
 	unsigned long srcu_barrier_seq;		/* barrier sequence (rcu_seq) */
-	int srcu_barrier_cpu_cnt;		/* callbacks still to run, + 1 */
-	int32_t srcu_barrier_done;		/* futex: set when the count hits 0 */
+	int srcu_barrier_cpu_cnt;		/* callbacks still to run, + 1 while starting */
+	int32_t srcu_barrier_ends;		/* futex: bumped at every barrier's end */
 
 	/* Per-CPU update side, and the owner. */
 	struct srcu_data *sda;			/* srcu_nr_cpus entries */
@@ -129,6 +132,11 @@ struct srcu_tree_usage {
 	unsigned long n_cbs_queued;		/* callbacks queued */
 	unsigned long n_cbs_invoked;		/* callbacks invoked */
 };
+
+#define srcu_static_init_fork	SRCU_PRIV(static_init_fork)
+
+/* fork() handler of the lock DEFINE_SRCU()'s first use takes (src/fork.c). */
+void srcu_static_init_fork(enum srcu_fork_phase phase);
 
 /* rcu_seq arithmetic (the kernel's kernel/rcu/rcu.h, in our words). */
 static inline unsigned long srcu_seq_ctr(unsigned long s)
@@ -158,11 +166,15 @@ static inline void srcu_seq_start(unsigned long *sp)
 	smp_mb(); /* The GP's accesses come after the start. */
 }
 
-/* End a GP: full barrier, then round up to the next counter, state 0. */
+/*
+ * End a GP: full barrier, then round up to the next counter, state 0.
+ * Release as well, so that an acquire load that reads the end is ordered
+ * after it in ThreadSanitizer's eyes too.
+ */
 static inline void srcu_seq_end(unsigned long *sp)
 {
 	smp_mb(); /* The GP's accesses come before the end. */
-	WRITE_ONCE(*sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
+	smp_store_release(sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
 }
 
 /*

@@ -298,11 +298,17 @@ static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *s
 	if (caa_likely(sup))
 		return sup;
 	srcu_debug_check_live(ssp, "SRCU call");
+	srcu_fork_handlers();	/* before the first use of srcu_static_init_lock */
 	srcu_lock(&srcu_static_init_lock);
 	if (!ssp->srcu_sup && init_srcu_struct_fields(ssp, ssp->srcu_init_flavor))
 		srcu_die("out of memory initialising a DEFINE_SRCU() srcu_struct");
 	srcu_unlock(&srcu_static_init_lock);
 	return ssp->srcu_sup;
+}
+
+void srcu_static_init_fork(enum srcu_fork_phase phase)
+{
+	srcu_fork_mutex(&srcu_static_init_lock, phase);
 }
 
 SRCU_EXPORT struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp)
@@ -1125,30 +1131,43 @@ SRCU_EXPORT void srcu_tree_call_expedited(struct srcu_tree_struct *ssp,
  * pool).  One invoker per list at a time, so that srcu_barrier()'s
  * callback cannot run before those queued ahead of it.  The grace period's
  * barriers ran in the driver; taking sdp->lock orders us after it.
+ *
+ * The batch lives in sdp, not on our stack, and each callback leaves it
+ * before it is called: if another thread forks while a callback runs (it
+ * may block on anything, so fork() does not wait for it), the child's
+ * copy of the batch holds exactly the callbacks not yet started, and the
+ * child's pool runs this item again (workqueue.h, srcu_wq_user_begin()).
  */
 static void srcu_invoke_callbacks(struct srcu_work *work)
 {
 	struct srcu_data *sdp = caa_container_of(work, struct srcu_data, work);
 	struct srcu_tree_struct *ssp = sdp->ssp;
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	struct srcu_cblist ready;
+	struct srcu_cblist *batch = &sdp->srcu_invoking;
 	struct rcu_head *rhp;
-	long len;
 	bool more;
 
 	srcu_lock(&sdp->lock);
 	srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
-	if (sdp->srcu_cblist_invoking || !srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
-		srcu_unlock(&sdp->lock);
-		return;
+	if (!sdp->srcu_cblist_invoking) {
+		if (!srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
+			srcu_unlock(&sdp->lock);
+			return;
+		}
+		sdp->srcu_cblist_invoking = true;
+		srcu_segcblist_extract_done(&sdp->srcu_cblist, batch);
+		sdp->srcu_invoking_len = batch->len;
 	}
-	sdp->srcu_cblist_invoking = true;
-	srcu_segcblist_extract_done(&sdp->srcu_cblist, &ready);
-	len = ready.len;
-	__atomic_store_n(&sdp->srcu_cbs_in_flight, len, __ATOMIC_RELAXED);
+	/*
+	 * Else we are a fork's child, and the parent's invoker was inside the
+	 * callback it had just taken out (an item never runs on two threads,
+	 * so no one else can have left the flag set): that callback is the
+	 * parent's; go on with the ones behind it.
+	 */
+	__atomic_store_n(&sdp->srcu_cbs_in_flight, batch->len, __ATOMIC_RELAXED);
 	srcu_unlock(&sdp->lock);
 
-	while ((rhp = srcu_cblist_dequeue(&ready)) != NULL) {
+	while ((rhp = srcu_cblist_dequeue(batch)) != NULL) {
 		bool ours = rhp->func == srcu_barrier_cb;
 
 		__atomic_fetch_add(&sup->n_cbs_invoked, 1, __ATOMIC_RELAXED);
@@ -1156,17 +1175,22 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 		 * Release: a callback is over before cleanup can see the count
 		 * drop.  srcu_barrier()'s own callback, which cannot block,
 		 * drops it first: it wakes the barrier's caller, who may call
-		 * cleanup_srcu_struct() at once.
+		 * cleanup_srcu_struct() at once.  The others are user code,
+		 * which fork() does not wait for.
 		 */
-		if (ours)
+		if (ours) {
 			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
+			rhp->func(rhp);
+			continue;
+		}
+		srcu_wq_user_begin();
 		rhp->func(rhp);
-		if (!ours)
-			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
+		srcu_wq_user_end();
+		__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
 	}
 
 	srcu_lock(&sdp->lock);
-	sdp->srcu_cblist.len -= len;
+	sdp->srcu_cblist.len -= sdp->srcu_invoking_len;
 	sdp->srcu_cblist_invoking = false;
 	more = srcu_segcblist_ready_cbs(&sdp->srcu_cblist);
 	srcu_unlock(&sdp->lock);
@@ -1376,15 +1400,51 @@ SRCU_EXPORT unsigned long srcu_tree_batches_completed(struct srcu_tree_struct *s
 
 /* srcu_barrier(). */
 
+/*
+ * A barrier ends when its count drops to zero, in whichever thread drops
+ * it: the last of its callbacks, or its starter if it entrained none.  Not
+ * in the thread that waits for it, so that no lock is held across the wait
+ * and the barrier does not depend on that thread: in a fork() child, a
+ * barrier that another thread of the parent was waiting for ends when the
+ * child runs its copy of the callbacks, and the child's own barriers can
+ * start after it.
+ */
+static void srcu_barrier_end(struct srcu_tree_usage *sup)
+{
+	srcu_seq_end(&sup->srcu_barrier_seq);
+	/* Seq_cst, then wake: see srcu_barrier_wait(). */
+	__atomic_fetch_add(&sup->srcu_barrier_ends, 1, __ATOMIC_SEQ_CST);
+	srcu_futex_wake_all(&sup->srcu_barrier_ends);
+}
+
 static void srcu_barrier_cb(struct rcu_head *rhp)
 {
 	struct srcu_data *sdp = caa_container_of(rhp, struct srcu_data, srcu_barrier_head);
 	struct srcu_tree_usage *sup = sdp->ssp->srcu_sup;
 
-	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0) {
-		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
-		srcu_futex_wake_all(&sup->srcu_barrier_done);
+	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0)
+		srcu_barrier_end(sup);
+}
+
+/*
+ * Wait until the barrier sequence reaches end.  We read the futex word,
+ * then the sequence; srcu_barrier_end() writes the sequence, then bumps the
+ * word, then wakes: if we miss the new sequence, FUTEX_WAIT sees the word
+ * changed or the wake finds us.  The acquire load pairs with the release in
+ * srcu_seq_end(): the barrier's callbacks happen before our return.
+ */
+static void srcu_barrier_wait(struct srcu_tree_usage *sup, unsigned long end,
+			      const struct srcu_wq_owner *o)
+{
+	int32_t val;
+
+	for (;;) {
+		val = __atomic_load_n(&sup->srcu_barrier_ends, __ATOMIC_SEQ_CST);
+		if (ULONG_CMP_GE(smp_load_acquire(&sup->srcu_barrier_seq), end))
+			break;
+		srcu_wq_wait(&sup->srcu_barrier_ends, val, o);
 	}
+	smp_mb(); /* The barrier comes before what the caller does next. */
 }
 
 /*
@@ -1408,7 +1468,7 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 	const struct srcu_wq_owner all_work =
 		srcu_work_owner(ssp, (1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
-	unsigned long s = srcu_seq_snap(&sup->srcu_barrier_seq);
+	unsigned long s = srcu_seq_snap(&sup->srcu_barrier_seq), cur;
 	struct srcu_work *running = srcu_current_work();
 	unsigned int cpu;
 	int idx;
@@ -1418,13 +1478,20 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	if (running && running->pool == SRCU_WQ_CB && srcu_work_of(running, ssp))
 		srcu_die("srcu_barrier() from a callback of the same srcu_struct would deadlock");
 	srcu_lock(&sup->srcu_barrier_mutex);
-	if (srcu_seq_done(&sup->srcu_barrier_seq, s)) {
+	/* Acquire: a barrier ended by another thread is over for us too. */
+	while (!ULONG_CMP_GE(cur = smp_load_acquire(&sup->srcu_barrier_seq), s) &&
+	       srcu_seq_state(cur)) {
+		/* Another barrier is running; ours starts once it has ended. */
+		srcu_unlock(&sup->srcu_barrier_mutex);
+		srcu_barrier_wait(sup, (cur | SRCU_SEQ_STATE_MASK) + 1, &all_work);
+		srcu_lock(&sup->srcu_barrier_mutex);
+	}
+	if (ULONG_CMP_GE(cur, s)) {
 		smp_mb(); /* Someone else's barrier covered ours. */
 		srcu_unlock(&sup->srcu_barrier_mutex);
 		return;
 	}
 	srcu_seq_start(&sup->srcu_barrier_seq);
-	__atomic_store_n(&sup->srcu_barrier_done, 0, __ATOMIC_SEQ_CST);
 	/* The initial count keeps it from reaching zero while we entrain. */
 	__atomic_store_n(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
 
@@ -1437,12 +1504,9 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	srcu_internal_read_unlock(ssp, idx);
 
 	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0)
-		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&sup->srcu_barrier_done, __ATOMIC_SEQ_CST))
-		srcu_wq_wait(&sup->srcu_barrier_done, 0, &all_work);
-
-	srcu_seq_end(&sup->srcu_barrier_seq);
+		srcu_barrier_end(sup);
 	srcu_unlock(&sup->srcu_barrier_mutex);
+	srcu_barrier_wait(sup, s, &all_work);
 }
 
 /* Clean-up. */
