@@ -43,6 +43,7 @@
 #define srcu_debug_register	SRCU_PRIV(debug_register)
 #define srcu_debug_unregister	SRCU_PRIV(debug_unregister)
 #define srcu_debug_fork		SRCU_PRIV(debug_fork)
+#define srcu_debug_stall_holders SRCU_PRIV(debug_stall_holders)
 
 /* This thread entered a reader of flavour flavor; token: index or counter. */
 void srcu_debug_lock(const void *ssp, uintptr_t token, unsigned int flavor);
@@ -63,6 +64,8 @@ void srcu_debug_register(const void *ssp, const void *sup);
 void srcu_debug_unregister(const void *ssp);
 /* fork() handler of the debug state's locks (src/fork.c). */
 void srcu_debug_fork(enum srcu_fork_phase phase);
+/* For a stall warning: name the threads that hold readers of ssp. */
+void srcu_debug_stall_holders(const void *ssp);
 
 /*
  * Every entry point but init: a NULL srcu_struct, or one cleaned up, is
@@ -96,6 +99,7 @@ static inline void srcu_debug_init_check(const void *ssp, void *const *supp,
 static inline void srcu_debug_register(const void *ssp, const void *sup) { }
 static inline void srcu_debug_unregister(const void *ssp) { }
 static inline void srcu_debug_fork(enum srcu_fork_phase phase) { }
+static inline void srcu_debug_stall_holders(const void *ssp) { }
 #define srcu_debug_check_live(ssp, func)	do { } while (0)
 #define srcu_debug_mark_cleaned(ssp)		do { } while (0)
 

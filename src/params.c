@@ -58,6 +58,7 @@ static const struct param_desc param_desc[SRCU_PARAM_NR] = {
 	[SRCU_PARAM_COUNTER_WRAP_CHECK]	 = { "counter_wrap_check", 0, LONG_MAX, false },
 	[SRCU_PARAM_PROMOTE_INFLIGHT]	 = { "promote_inflight", 0, 1, false },
 	[SRCU_PARAM_NR_CPUS]		 = { "nr_cpus", 0, 1L << 16, false },
+	[SRCU_PARAM_STALL_TIMEOUT]	 = { "stall_timeout", 0, 1000000000L, false },
 };
 
 /* Values in force; read with relaxed loads, written under param_lock. */
@@ -73,6 +74,7 @@ static long param_val[SRCU_PARAM_NR] = {
 	[SRCU_PARAM_COUNTER_WRAP_CHECK]	 = (long)(ULONG_MAX >> 2),
 	[SRCU_PARAM_PROMOTE_INFLIGHT]	 = 1,
 	[SRCU_PARAM_NR_CPUS]		 = 0,	/* the machine's */
+	[SRCU_PARAM_STALL_TIMEOUT]	 = 21,	/* the kernel's RCU CPU stall timeout */
 };
 
 static bool param_explicit[SRCU_PARAM_NR];	/* derived ones set by the user */

@@ -21,6 +21,7 @@ enum srcu_param_id {
 	SRCU_PARAM_COUNTER_WRAP_CHECK,	/* gp_seq mask for the per-CPU wrap sweep */
 	SRCU_PARAM_PROMOTE_INFLIGHT,	/* 1: expedited requests wake a sleeping normal GP */
 	SRCU_PARAM_NR_CPUS,		/* CPUs the Tree sizes for (0 = the machine's) */
+	SRCU_PARAM_STALL_TIMEOUT,	/* s a GP may be held up before a warning (21; 0 off) */
 	SRCU_PARAM_NR
 };
 

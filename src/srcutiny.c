@@ -37,6 +37,9 @@
  * 6. synchronize_srcu() waits for its cookie on a futex that each grace
  *    period's end bumps: it depends on the grace-period pool only, never on
  *    the callback pool, so a callback may call it (on another srcu_struct).
+ * 7. Since nothing runs while a grace period waits for a reader, a timer
+ *    of its own (srcu_stall_work, on the grace-period pool) looks again
+ *    when a stall warning would be due (src/stall.c).
  *
  * Barriers, by letter (the readers' B, C and G are in tiny.h):
  *   A: before the driver reads a count.  Pairs with B.
@@ -56,6 +59,7 @@
 #include "broken.h"
 #include "debug.h"
 #include "internal.h"
+#include "stall.h"
 #include "stats.h"
 #include "workqueue.h"
 
@@ -119,6 +123,18 @@ static struct rcu_head *srcu_cb_enqueue(struct srcu_tiny_struct *ssp,
 		ssp->srcu_cb_head = rhp;
 	ssp->srcu_cb_tail = rhp;
 	return old;
+}
+
+/*
+ * The update side's check of ssp: SRCU_DEBUG's (debug.h), and in every
+ * build its srcu_state, so that a struct cleaned up or never initialised
+ * is named instead of used.
+ */
+static void tiny_check_usable(struct srcu_tiny_struct *ssp, const char *call)
+{
+	srcu_debug_check_live(ssp, call);
+	if (caa_unlikely(READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE))
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name, call);
 }
 
 /* Grace periods. */
@@ -188,6 +204,64 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 	return true;
 }
 
+/* Readers inside on index idx, for a stall warning: one counter, not per CPU. */
+static long srcu_idx_readers(const void *ssp, unsigned int cpu, int idx)
+{
+	return __atomic_load_n(&((const struct srcu_tiny_struct *)ssp)->
+			       srcu_lock_nesting[idx].srcu_nesting, __ATOMIC_RELAXED);
+}
+
+/*
+ * If readers hold the running grace period up (the driver left
+ * srcu_gp_waiting set, and the count is not zero yet), the stall warnings
+ * follow it.  Returns when the next warning is due (0: none), for the
+ * timer.  Called under srcu_lock.
+ */
+static uint64_t srcu_stall_follow(struct srcu_tiny_struct *ssp)
+{
+	unsigned int waiting = ssp->srcu_gp_waiting;
+	unsigned long idx = ssp->srcu_idx;
+	struct srcu_stall_gp g = {
+		.ssp = ssp, .name = ssp->srcu_name,
+		.gp = (idx & 0x1) ? idx + 1 : idx + 2,	/* the srcu_idx that ends it */
+		.idx = (int)waiting - 1, .nr_cpus = 1, .readers = srcu_idx_readers,
+	};
+
+	if (!waiting || !srcu_idx_readers(ssp, 0, g.idx))
+		return 0;
+	srcu_stall_held(&ssp->srcu_stall, &g);
+	return srcu_stall_due_ns(&ssp->srcu_stall);
+}
+
+/*
+ * Have the timer look again at due (ns), unless it is armed already (then
+ * for an earlier time, or the same: a warning's due time only moves
+ * later).  Arming it while it runs is fine: it runs again.
+ */
+static void srcu_stall_arm(struct srcu_tiny_struct *ssp, uint64_t due)
+{
+	uint64_t now = srcu_now_ns(), j = srcu_jiffy_ns();
+
+	if (srcu_work_pending(&ssp->srcu_stall_work))
+		return;
+	srcu_queue_delayed_work(&ssp->srcu_stall_work,
+				due > now ? (unsigned long)((due - now + j - 1) / j) : 1);
+}
+
+/* The stall warnings' timer (srcu_stall_work, GP pool). */
+SRCU_EXPORT void SRCU_API(stall_check)(struct srcu_work *work)
+{
+	struct srcu_tiny_struct *ssp =
+		caa_container_of(work, struct srcu_tiny_struct, srcu_stall_work);
+	uint64_t due;
+
+	tiny_lock(ssp);
+	due = srcu_stall_follow(ssp);
+	tiny_unlock(ssp);
+	if (due)
+		srcu_stall_arm(ssp, due);
+}
+
 /*
  * Run grace periods as far as readers allow, until srcu_idx reaches
  * srcu_idx_max.  Never sleeps.  Serialised by srcu_lock, which it holds
@@ -198,6 +272,7 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 {
 	bool ended = false, invoke = false;
 	unsigned long idx;
+	uint64_t stall_due;
 
 	tiny_lock(ssp);
 	for (;;) {
@@ -231,6 +306,7 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 			break;
 		WRITE_ONCE(ssp->srcu_idx, idx + 1);		/* GP done. */
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
+		srcu_stall_ended(&ssp->srcu_stall, ssp, ssp->srcu_name);
 		if (ssp->srcu_cb_gp) {
 			ssp->srcu_cb_done = ssp->srcu_cb_gp;
 			ssp->srcu_cb_gp = NULL;
@@ -238,8 +314,11 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		}
 		ended = true;
 	}
+	stall_due = srcu_stall_follow(ssp);
 	tiny_unlock(ssp);
 
+	if (stall_due)
+		srcu_stall_arm(ssp, stall_due);
 	if (invoke)
 		srcu_queue_work(&ssp->srcu_cb_work);
 	if (ended) {
@@ -265,12 +344,12 @@ SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
 	srcu_queue_work_nmisafe(&ssp->srcu_work);
 }
 
-/* Is w one of ssp's two work items (the driver, the invoker)? */
+/* Is w one of ssp's work items (the driver, the invoker, the stall timer)? */
 static bool srcu_work_of(const struct srcu_work *w, const void *ssp)
 {
 	const struct srcu_tiny_struct *sp = ssp;
 
-	return w == &sp->srcu_work || w == &sp->srcu_cb_work;
+	return w == &sp->srcu_work || w == &sp->srcu_cb_work || w == &sp->srcu_stall_work;
 }
 
 /*
@@ -358,7 +437,7 @@ static void srcu_call(struct srcu_tiny_struct *ssp, struct rcu_head *rhp,
 
 	if (!ssp || !rhp || !func)
 		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
-	srcu_debug_check_live(ssp, "call_srcu()");
+	tiny_check_usable(ssp, "call_srcu()");
 	rhp->func = func;
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
@@ -391,7 +470,7 @@ SRCU_EXPORT unsigned long SRCU_API(get_state_synchronize)(struct srcu_tiny_struc
 {
 	unsigned long cookie;
 
-	srcu_debug_check_live(ssp, "get_state_synchronize_srcu()");
+	tiny_check_usable(ssp, "get_state_synchronize_srcu()");
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
 	cookie = srcu_cookie_locked(ssp);
@@ -404,7 +483,7 @@ SRCU_EXPORT unsigned long SRCU_API(start_poll_synchronize)(struct srcu_tiny_stru
 	unsigned long cookie;
 	bool kick;
 
-	srcu_debug_check_live(ssp, "start_poll_synchronize_srcu()");
+	tiny_check_usable(ssp, "start_poll_synchronize_srcu()");
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
 	cookie = srcu_cookie_locked(ssp);
@@ -426,6 +505,7 @@ SRCU_EXPORT bool SRCU_API(poll_state_synchronize)(struct srcu_tiny_struct *ssp,
 {
 	const struct srcu_wq_owner gp_work = srcu_work_owner(ssp, 1u << SRCU_WQ_GP);
 
+	tiny_check_usable(ssp, "poll_state_synchronize_srcu()");
 	if (!srcu_cookie_done(ssp, cookie)) {
 		/* On a GP pool without workers, pollers drive our grace periods. */
 		if (!srcu_wq_help(&gp_work, NULL) || !srcu_cookie_done(ssp, cookie))
@@ -451,7 +531,7 @@ SRCU_EXPORT void SRCU_API(synchronize)(struct srcu_tiny_struct *ssp)
 	struct srcu_work *cur = srcu_current_work();
 	unsigned long cookie;
 
-	srcu_debug_check_live(ssp, "synchronize_srcu()");
+	tiny_check_usable(ssp, "synchronize_srcu()");
 	srcu_debug_not_reader(ssp, "synchronize_srcu");
 	if (cur && cur->pool == SRCU_WQ_GP)
 		srcu_die("synchronize_srcu() from the grace-period worker would deadlock");
@@ -469,7 +549,7 @@ SRCU_EXPORT void SRCU_API(synchronize)(struct srcu_tiny_struct *ssp)
 /* Tiny has no expedited grace periods: the same as synchronize_srcu(). */
 SRCU_EXPORT void SRCU_API(synchronize_expedited)(struct srcu_tiny_struct *ssp)
 {
-	srcu_debug_check_live(ssp, "synchronize_srcu_expedited()");
+	tiny_check_usable(ssp, "synchronize_srcu_expedited()");
 	srcu_debug_not_reader(ssp, "synchronize_srcu_expedited");
 	SRCU_API(synchronize)(ssp);
 }
@@ -511,7 +591,7 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	struct rcu_head *old;
 	bool kick = false;
 
-	srcu_debug_check_live(ssp, "srcu_barrier()");
+	tiny_check_usable(ssp, "srcu_barrier()");
 	srcu_debug_not_reader(ssp, "srcu_barrier");
 	if (cur && cur->pool == SRCU_WQ_CB)
 		srcu_die("srcu_barrier() from an SRCU callback would deadlock");
@@ -602,12 +682,18 @@ SRCU_EXPORT int SRCU_API(cleanup)(struct srcu_tiny_struct *ssp)
 	if (!ssp)
 		return -EINVAL;
 	srcu_debug_check_live(ssp, "cleanup_srcu_struct()");
+	if (READ_ONCE(ssp->srcu_state) == SRCU_STATE_DEAD || !READ_ONCE(ssp->srcu_state))
+		return 0;	/* Already cleaned up, or zeroed: nothing going on. */
+	if (READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE)
+		return -EINVAL;	/* Never initialised. */
 	if (srcu_busy(ssp))
 		return -EBUSY;
 	srcu_flush_work(&ssp->srcu_work);
 	srcu_flush_work(&ssp->srcu_cb_work);
+	srcu_flush_work(&ssp->srcu_stall_work);	/* fires an armed timer now */
 	if (srcu_busy(ssp))
 		return -EBUSY;
+	WRITE_ONCE(ssp->srcu_state, SRCU_STATE_DEAD);
 	srcu_debug_mark_cleaned(ssp);
 	return 0;
 }
@@ -748,7 +834,7 @@ SRCU_EXPORT int SRCU_API(get_stats)(struct srcu_tiny_struct *ssp, struct srcu_st
 {
 	int i;
 
-	if (!ssp || !st)
+	if (!ssp || !st || READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->flavour = "tiny";
@@ -771,7 +857,10 @@ SRCU_EXPORT void SRCU_API(stats_print)(struct srcu_tiny_struct *ssp, FILE *out,
 {
 	struct srcu_stats st;
 
+	if (!ssp)
+		srcu_die("srcu_stats_print: NULL srcu_struct");
 	if (SRCU_API(get_stats)(ssp, &st))
-		return;
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name,
+				  "srcu_stats_print");
 	srcu_stats_write(&st, out ? out : stderr, tag ? tag : "srcu");
 }

@@ -113,6 +113,7 @@ struct srcu_tree_usage {
 	struct srcu_work work;			/* runs process_srcu (GP pool) */
 	int32_t srcu_gp_end_futex;		/* bumped at every GP end */
 	int srcu_gp_waiters;			/* threads waiting on it */
+	struct srcu_stall srcu_stall;		/* stall warnings; under srcu_gp_mutex */
 
 	/* srcu_barrier() state. */
 	pthread_mutex_t srcu_barrier_mutex;	/* starting a barrier; never held while waiting */

@@ -42,6 +42,7 @@
 #include "params.h"
 #include "segcblist.h"
 #include "srcutree-internal.h"
+#include "stall.h"
 #include "stats.h"
 #include "workqueue.h"
 
@@ -255,6 +256,8 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 	if (flavor & (SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN))
 		(void)srcu_membarrier_ok();	/* Decide fences before the first reader. */
 
+	/* Before srcu_sup is published: whoever finds it finds the struct live. */
+	WRITE_ONCE(ssp->srcu_state, SRCU_STATE_LIVE);
 	smp_store_release(&ssp->srcu_readers, readers);
 	smp_store_release(&ssp->srcu_sup, sup);
 	srcu_debug_register(ssp, sup);
@@ -288,16 +291,22 @@ SRCU_EXPORT int srcu_tree_init_fast_updown(struct srcu_tree_struct *ssp)
 /*
  * First use of a statically defined srcu_struct (DEFINE_SRCU): allocate.
  * There is no caller to return -ENOMEM to, so running out of memory here
- * is fatal, and said.
+ * is fatal, and said.  Anything but a live struct or an untouched static
+ * one is fatal too, and said: one cleaned up, or memory that was never
+ * initialised (srcu_state tells them apart; every update-side call comes
+ * through here, the readers only on their slow path).
  */
 static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *ssp)
 {
 	/* Acquire: pairs with the release in init_srcu_struct_fields(). */
 	struct srcu_tree_usage *sup = smp_load_acquire(&ssp->srcu_sup);
+	unsigned int state = READ_ONCE(ssp->srcu_state);
 
-	if (caa_likely(sup))
+	if (caa_likely(sup && state == SRCU_STATE_LIVE))
 		return sup;
 	srcu_debug_check_live(ssp, "SRCU call");
+	if (sup || state != SRCU_STATE_STATIC)
+		srcu_die_unusable(ssp, state, ssp->srcu_name, "SRCU call");
 	srcu_fork_handlers();	/* before the first use of srcu_static_init_lock */
 	srcu_lock(&srcu_static_init_lock);
 	if (!ssp->srcu_sup && init_srcu_struct_fields(ssp, ssp->srcu_init_flavor))
@@ -356,8 +365,7 @@ SRCU_EXPORT void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
 				      const char *func)
 {
 	if (!ssp->srcu_readers)
-		srcu_die("%s: srcu_struct %p is not initialised or was cleaned up",
-			 func, (void *)ssp);
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name, func);
 	srcu_die("%s: bad index %ld (srcu_struct %p)", func, idx, (void *)ssp);
 }
 
@@ -651,6 +659,7 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 	else
 		WRITE_ONCE(sup->n_gp_normal, sup->n_gp_normal + 1);
 	srcu_unlock(&sup->lock);
+	srcu_stall_ended(&sup->srcu_stall, ssp, ssp->srcu_name);
 	srcu_unlock(&sup->srcu_gp_mutex);
 	/* A new grace period may start now, but only one. */
 
@@ -725,6 +734,30 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 
 /* The state machine. */
 
+/* Readers on idx counted on cpu, for a stall warning (racy). */
+static long srcu_cpu_readers(const void *ssp, unsigned int cpu, int idx)
+{
+	const struct srcu_tree_reader *r = &((const struct srcu_tree_struct *)ssp)->srcu_readers[cpu];
+
+	return (long)(srcu_tree_reader_locks(r, idx) - srcu_tree_reader_unlocks(r, idx));
+}
+
+/*
+ * A scan found readers on idx holding the current grace period up: the
+ * stall warnings follow it (stall.c).  Caller holds srcu_gp_mutex.
+ */
+static void srcu_stall_check(struct srcu_tree_struct *ssp, int idx)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	const struct srcu_stall_gp g = {
+		.ssp = ssp, .name = ssp->srcu_name,
+		.gp = srcu_seq_ctr(READ_ONCE(sup->srcu_gp_seq)), .idx = idx,
+		.nr_cpus = ssp->srcu_nr_cpus, .per_cpu = true, .readers = srcu_cpu_readers,
+	};
+
+	srcu_stall_held(&sup->srcu_stall, &g);
+}
+
 /*
  * Wait (spinning srcu_retry_check_delay us between tries) until no reader
  * is left on idx, trying trycount times, or more while an expedited GP is
@@ -797,6 +830,7 @@ static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
 		idx = 1 ^ (ssp->srcu_idx & 1);
 		/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
 		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1)) {
+			srcu_stall_check(ssp, idx);
 			srcu_unlock(&sup->srcu_gp_mutex);
 			return SRCU_STEP_READERS;
 		}
@@ -813,6 +847,7 @@ static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
 	idx = 1 ^ (ssp->srcu_idx & 1);
 	/* Test-only: srcu-torture --broken=skip-scan2 skips this scan. */
 	if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN2) && !try_check_zero(ssp, idx, 2)) {
+		srcu_stall_check(ssp, idx);
 		srcu_unlock(&sup->srcu_gp_mutex);
 		return SRCU_STEP_READERS;
 	}
@@ -1519,15 +1554,23 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 {
 	struct srcu_tree_usage *sup;
-	unsigned int cpu;
+	unsigned int cpu, state;
 	bool busy = false;
 
 	if (!ssp)
 		return -EINVAL;
 	srcu_debug_check_live(ssp, "cleanup_srcu_struct()");
 	sup = smp_load_acquire(&ssp->srcu_sup);
-	if (!sup)
-		return 0;	/* Never used (static) or already cleaned up. */
+	state = READ_ONCE(ssp->srcu_state);
+	if (state == SRCU_STATE_DEAD || (!state && !sup && !ssp->srcu_readers))
+		return 0;	/* Already cleaned up, or zeroed (as a failed init leaves it). */
+	if (state == SRCU_STATE_STATIC && !sup) {
+		WRITE_ONCE(ssp->srcu_state, SRCU_STATE_DEAD);	/* Never used. */
+		srcu_debug_mark_cleaned(ssp);
+		return 0;
+	}
+	if (state != SRCU_STATE_LIVE || !sup)
+		return -EINVAL;	/* Never initialised. */
 	srcu_lock(&sup->lock);
 	busy = ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed) ||
 	       ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp) ||
@@ -1568,6 +1611,7 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 	srcu_free_all(ssp, sup, ssp->srcu_readers);
 	ssp->srcu_sup = NULL;
 	ssp->srcu_readers = NULL;
+	WRITE_ONCE(ssp->srcu_state, SRCU_STATE_DEAD);
 	srcu_debug_unregister(ssp);
 	srcu_debug_mark_cleaned(ssp);
 	return 0;
@@ -1713,6 +1757,10 @@ SRCU_EXPORT int srcu_tree_get_stats(struct srcu_tree_struct *ssp, struct srcu_st
 
 	if (!ssp || !st)
 		return -EINVAL;
+	/* Not for a struct cleaned up or never initialised: no allocation here. */
+	if (READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE &&
+	    READ_ONCE(ssp->srcu_state) != SRCU_STATE_STATIC)
+		return -EINVAL;
 	sup = check_init_srcu_struct(ssp);
 	memset(st, 0, sizeof(*st));
 	st->flavour = "tree";
@@ -1741,8 +1789,11 @@ SRCU_EXPORT void srcu_tree_stats_print(struct srcu_tree_struct *ssp, FILE *out,
 {
 	struct srcu_stats st;
 
+	if (!ssp)
+		srcu_die("srcu_stats_print: NULL srcu_struct");
 	if (srcu_tree_get_stats(ssp, &st))
-		return;
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name,
+				  "srcu_stats_print");
 	srcu_stats_write(&st, out ? out : stderr, tag ? tag : "srcu");
 	if ((ssp->srcu_sup->srcu_sizing & ~SRCU_SIZING_CONTEND) == SRCU_SIZING_TORTURE)
 		srcu_transition_to_big(ssp);

@@ -812,6 +812,11 @@ bool srcu_work_busy(const struct srcu_work *w)
 	return __atomic_load_n(&w->state, __ATOMIC_SEQ_CST) & (WORK_PENDING | WORK_RUNNING);
 }
 
+bool srcu_work_pending(const struct srcu_work *w)
+{
+	return __atomic_load_n(&w->state, __ATOMIC_RELAXED) & WORK_PENDING;
+}
+
 struct srcu_work *srcu_current_work(void)
 {
 	return wq_runner ? wq_runner->work : NULL;

@@ -28,6 +28,7 @@
 #define srcu_mod_delayed_work	SRCU_PRIV(mod_delayed_work)
 #define srcu_flush_work		SRCU_PRIV(flush_work)
 #define srcu_work_busy		SRCU_PRIV(work_busy)
+#define srcu_work_pending	SRCU_PRIV(work_pending)
 #define srcu_current_work	SRCU_PRIV(current_work)
 #define srcu_queue_work_nmisafe	SRCU_PRIV(queue_work_nmisafe)
 #define srcu_wq_prepare		SRCU_PRIV(wq_prepare)
@@ -81,6 +82,9 @@ void srcu_flush_work(struct srcu_work *w);
 
 /* Is w pending or running? */
 bool srcu_work_busy(const struct srcu_work *w);
+
+/* Is w pending (queued, or its timer armed)?  A racy look, lock-free. */
+bool srcu_work_pending(const struct srcu_work *w);
 
 /* The work item the calling thread is running, or NULL if not a worker. */
 struct srcu_work *srcu_current_work(void);

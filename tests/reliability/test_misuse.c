@@ -422,18 +422,24 @@ static void test_thread_exits_in_reader(void **state)
 
 static void use_after_cleanup(void *arg)
 {
-	int idx;
-
 	init_srcu_struct(&ss);
 	synchronize_srcu(&ss);
 	if (cleanup_srcu_struct(&ss))
 		_exit(3);
-	idx = srcu_read_lock(&ss);
-	srcu_read_unlock(&ss, idx);
 	synchronize_srcu(&ss);
-	/* Tree allocated again, as for a DEFINE_SRCU(): clean up again. */
+}
+
+static void read_after_cleanup(void *arg)
+{
+	int idx;
+
+	init_srcu_struct(&ss);
 	if (cleanup_srcu_struct(&ss))
 		_exit(3);
+	idx = srcu_read_lock(&ss);
+	srcu_read_unlock(&ss, idx);
+	if (TINY && !DEBUG)
+		_exit(0);	/* Tiny's readers are not checked (only counted). */
 }
 
 static void cleanup_twice(void *arg)
@@ -445,14 +451,83 @@ static void cleanup_twice(void *arg)
 		_exit(4);
 }
 
+static void print_after_cleanup(void *arg)
+{
+	init_srcu_struct(&ss);
+	if (cleanup_srcu_struct(&ss))
+		_exit(3);
+	srcu_stats_print(&ss, stderr, "test");
+}
+
 static void test_use_after_cleanup(void **state)
 {
-	if (DEBUG) {
-		expect_abort(use_after_cleanup, "used after cleanup_srcu_struct()");
-		expect_abort(cleanup_twice, "used after cleanup_srcu_struct()");
+	struct srcu_stats st;
+	struct child_result r;
+
+	expect_abort(use_after_cleanup, "used after cleanup_srcu_struct()");
+	if (TINY && !DEBUG) {
+		run_in_child(read_after_cleanup, NULL, &r);
+		assert_true(child_exited_ok(&r));
 	} else {
-		expect_ok(use_after_cleanup);
+		expect_abort(read_after_cleanup, "used after cleanup_srcu_struct()");
+	}
+	expect_abort(print_after_cleanup, "srcu_stats_print: srcu_struct");
+	expect_abort(print_after_cleanup, "used after cleanup_srcu_struct()");
+	if (DEBUG)
+		expect_abort(cleanup_twice, "used after cleanup_srcu_struct()");
+	else
 		expect_ok(cleanup_twice);
+	/* A named error, and nothing allocated again (LeakSanitizer would tell). */
+	if (!DEBUG) {
+		assert_int_equal(init_srcu_struct(&ss), 0);
+		synchronize_srcu(&ss);
+		assert_int_equal(cleanup_srcu_struct(&ss), 0);
+		assert_int_equal(srcu_get_stats(&ss, &st), -EINVAL);
+	}
+}
+
+/*
+ * Row: an srcu_struct never initialised: zeroed memory (not a
+ * DEFINE_SRCU()), or memory that holds anything at all.
+ */
+static struct srcu_struct never;
+
+static void sync_never(void *arg)
+{
+	synchronize_srcu(&never);
+}
+
+static void call_never(void *arg)
+{
+	static struct rcu_head rh;
+
+	call_srcu(&never, &rh, never_cb);
+}
+
+static void print_never(void *arg)
+{
+	srcu_stats_print(&never, stderr, "test");
+}
+
+static void barrier_never(void *arg)
+{
+	srcu_barrier(&never);
+}
+
+static void test_never_initialised(void **state)
+{
+	struct srcu_stats st;
+
+	for (int fill = 0; fill <= 0x5a; fill += 0x5a) {
+		memset(&never, fill, sizeof(never));
+		expect_abort(sync_never, "is not initialised");
+		expect_abort(call_never, "is not initialised");
+		expect_abort(barrier_never, "is not initialised");
+		expect_abort(print_never, "srcu_stats_print: srcu_struct");
+		expect_abort(print_never, "is not initialised");
+		assert_int_equal(srcu_get_stats(&never, &st), -EINVAL);
+		/* Zeroed: nothing to free; filled: not a struct at all. */
+		assert_int_equal(cleanup_srcu_struct(&never), fill ? -EINVAL : 0);
 	}
 }
 
@@ -504,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_sync_in_own_reader),
 		cmocka_unit_test(test_thread_exits_in_reader),
 		cmocka_unit_test(test_use_after_cleanup),
+		cmocka_unit_test(test_never_initialised),
 		cmocka_unit_test(test_mixed_flavours),
 	};
 
