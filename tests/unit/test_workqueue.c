@@ -541,11 +541,14 @@ static void user_item_fn(struct srcu_work *w)
 
 static void child_of_user_item(void)
 {
-	/* Our copy: entered once (by the parent's thread), never done here. */
-	if (get(&user_item.entered) != 1 || get(&user_item.done) != 0)
+	/*
+	 * Never finished here: the parent's run is not ours, and our run of
+	 * the item again (at once: the fork queued it) waits for release too.
+	 */
+	if (get(&user_item.done) != 0)
 		_exit(30);
 	set(&user_item.release, 1);
-	/* Queued again here, and run from the start. */
+	/* Run again here, from the start, once. */
 	if (!wait_for(&user_item.done, 1) || get(&user_item.entered) != 2)
 		_exit(31);
 	_exit(0);
