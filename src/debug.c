@@ -366,10 +366,14 @@ void srcu_debug_stall_holders(const void *ssp)
 			token = __atomic_load_n(&t[j].token, __ATOMIC_RELAXED);
 			flavor = __atomic_load_n(&t[j].flavor, __ATOMIC_RELAXED);
 			thread_name(e->tid, name, sizeof(name));
-			SRCU_PRIV(warn)("stall:   thread %d (%s) holds %s() of srcu_struct %p, %s %#lx",
-					(int)e->tid, name, lock_name(flavor), ssp,
-					flavor == SRCU_READ_FLAVOR_FAST ? "counter" : "index",
-					(unsigned long)token);
+			if (flavor == SRCU_READ_FLAVOR_FAST)
+				SRCU_PRIV(warn)("stall:   thread %d (%s) holds %s() of srcu_struct "
+						"%p, counter %#lx", (int)e->tid, name,
+						lock_name(flavor), ssp, (unsigned long)token);
+			else
+				SRCU_PRIV(warn)("stall:   thread %d (%s) holds %s() of srcu_struct "
+						"%p, index %lu", (int)e->tid, name,
+						lock_name(flavor), ssp, (unsigned long)token);
 			listed++;
 		}
 	}

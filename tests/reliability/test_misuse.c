@@ -38,6 +38,20 @@ static struct srcu_struct ss, other;
 
 /* A hung child is killed after this long: deadlocks are expected here. */
 #define HANG_MS		1500
+/* The same, for a child that also waits for a stall warning (after 1 s). */
+#define STALL_HANG_MS	3000
+
+/* Did a hung child's stderr have a stall warning about ss? */
+static bool child_warned_stall(const struct child_result *r)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "of srcu_struct %p held up for", (void *)&ss);
+	if (strstr(r->err, what))
+		return true;
+	fprintf(stderr, "child: expected a stall warning \"%s\"; stderr:\n%s\n", what, r->err);
+	return false;
+}
 
 /*
  * A NULL dereference: SIGSEGV, or a sanitizer's report of it (which ends
@@ -130,6 +144,11 @@ static void sync_null(void *arg)
 	synchronize_srcu(null_ssp);
 }
 
+static void print_null(void *arg)
+{
+	srcu_stats_print(null_ssp, stderr, "test");
+}
+
 static void test_null(void **state)
 {
 	struct srcu_stats st;
@@ -141,6 +160,7 @@ static void test_null(void **state)
 	expect_abort(call_null_ssp, "call_srcu: NULL srcu_struct");
 	expect_abort(call_null_head, "call_srcu: NULL rcu_head");
 	expect_abort(call_null_func, "call_srcu: NULL func");
+	expect_abort(print_null, "srcu_stats_print: NULL srcu_struct");
 	if (DEBUG) {
 		expect_abort(lock_null, "srcu_read_lock(): NULL srcu_struct");
 		expect_abort(sync_null, "synchronize_srcu(): NULL srcu_struct");
@@ -372,6 +392,7 @@ static void sync_in_own_reader(void *arg)
 {
 	int idx;
 
+	srcu_param_set("stall_timeout", 1);
 	init_srcu_struct(&ss);
 	idx = srcu_read_lock(&ss);
 	synchronize_srcu(&ss);
@@ -386,9 +407,13 @@ static void test_sync_in_own_reader(void **state)
 		expect_abort(sync_in_own_reader, "would deadlock");
 		return;
 	}
-	/* Never returns: the grace period waits for the caller's own reader. */
-	run_in_child_for(sync_in_own_reader, NULL, &r, HANG_MS);
+	/*
+	 * Never returns: the grace period waits for the caller's own reader.
+	 * A stall warning says so after stall_timeout.
+	 */
+	run_in_child_for(sync_in_own_reader, NULL, &r, STALL_HANG_MS);
 	assert_true(child_hung(&r));
+	assert_true(child_warned_stall(&r));
 }
 
 /* Row: a thread exits while inside a reader. */
@@ -403,6 +428,7 @@ static void thread_exits_in_reader(void *arg)
 {
 	pthread_t t;
 
+	srcu_param_set("stall_timeout", 1);
 	init_srcu_struct(&ss);
 	pthread_create(&t, NULL, lock_and_exit, NULL);
 	pthread_join(t, NULL);
@@ -413,9 +439,15 @@ static void test_thread_exits_in_reader(void **state)
 {
 	struct child_result r;
 
-	/* The reader never ends, so no later grace period does either. */
-	run_in_child_for(thread_exits_in_reader, NULL, &r, HANG_MS);
+	/*
+	 * The reader never ends, so no later grace period does either.  The
+	 * stall warning says so; a debug build, that no thread holds it.
+	 */
+	run_in_child_for(thread_exits_in_reader, NULL, &r, STALL_HANG_MS);
 	assert_true(child_hung(&r));
+	assert_true(child_warned_stall(&r));
+	if (DEBUG)
+		assert_non_null(strstr(r.err, "no listed thread holds a reader"));
 }
 
 /* Rows: use after cleanup_srcu_struct(), and cleanup twice. */
