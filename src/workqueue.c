@@ -825,8 +825,12 @@ struct srcu_work *srcu_current_work(void)
 void srcu_wq_user_begin(void)
 {
 	SRCU_BUG_ON(!wq_runner);
-	/* Seq_cst: pairs with the fork prepare's look at it, see user_end. */
-	__atomic_store_n(&wq_runner->in_user, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * Release: a fork prepare that reads 1 (and forks without waiting for
+	 * us) sees the item's bookkeeping done, for the child's copy.  Going
+	 * this way needs no store-load order: the prepare only waits less.
+	 */
+	__atomic_store_n(&wq_runner->in_user, 1, __ATOMIC_RELEASE);
 }
 
 /*
