@@ -29,6 +29,9 @@
 #endif
 
 #define BENCH_MAX_LIST	16
+#define BENCH_MAX_REPEAT	100	/* --repeat */
+#define BENCH_STR_(x)	#x
+#define BENCH_STR(x)	BENCH_STR_(x)
 
 /* Exit statuses: a correctness failure is not a usage error. */
 #define BENCH_EXIT_FAILED	1	/* a reader saw freed memory, a callback went missing... */
@@ -48,6 +51,8 @@ struct bench_opts {
 	struct bench_list threads;	/* enqueuing threads for cb throughput */
 	long updates;			/* seed: device registrations per boot */
 	long gap_us;			/* busy work between two updates */
+	long idle_us;			/* seed: sleep before each update (from idle) */
+	long repeat;			/* seed: boots per row */
 	long iterations;		/* gp, cb: samples per row */
 	long callbacks;			/* cb throughput: callbacks per thread */
 	double duration;		/* read: seconds per row */
@@ -81,7 +86,7 @@ struct bench_samples {
 
 struct bench_summary {
 	size_t n;
-	double median, p99, mean, min, max;
+	double median, p90, p99, mean, min, max;
 };
 
 void bench_samples_init(struct bench_samples *s, size_t hint);

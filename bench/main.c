@@ -45,10 +45,15 @@ static void usage(FILE *out)
 "\n"
 "Options:\n"
 "  --hz LIST         jiffy rates to run at (default 100,1000)\n"
-"  --updates N       seed: device registrations per boot (default 200)\n"
-"  --readers LIST    reader threads per row (seed 0,2; gp 0,1,2; read 1..2x nproc)\n"
+"  --updates N       seed: device registrations per boot (default 25)\n"
+"  --readers LIST    reader threads per row, spinning in short sections\n"
+"                    (seed 0,nproc; gp 0,1,2; read 1..2x nproc)\n"
 "  --threads LIST    cb: queueing threads for throughput (default 1,2)\n"
-"  --gap-us N        busy work before each timed call, us (default 50)\n"
+"  --gap-us N        busy work before each timed call, us (seed 0, others 50)\n"
+"  --idle-us N       seed: sleep before each registration, so that each one\n"
+"                    starts from an idle srcu_struct, us (default 40000)\n"
+"  --repeat N        seed: boots per row, each on a fresh srcu_struct; the\n"
+"                    table shows all of them and the worst one (default 3)\n"
 "  --iterations N    gp, cb: samples per row (default 200)\n"
 "  --callbacks N     cb: callbacks per thread for throughput (default 100000)\n"
 "  --duration SEC    read: seconds per row (default 1)\n"
@@ -117,7 +122,7 @@ static struct bench_opts scenario_opts(const struct bench_opts *user, const char
 		set_list(&o.threads, 2, (const long[]){ 1, 2 });
 	if (!o.readers.n) {
 		if (!strcmp(name, "seed")) {
-			set_list(&o.readers, 2, (const long[]){ 0, 2 });
+			set_list(&o.readers, 2, (const long[]){ 0, nproc });
 		} else if (!strcmp(name, "gp")) {
 			set_list(&o.readers, 3, (const long[]){ 0, 1, 2 });
 		} else {
@@ -126,7 +131,11 @@ static struct bench_opts scenario_opts(const struct bench_opts *user, const char
 		}
 	}
 	if (o.updates < 0)
-		o.updates = quick ? 20 : 200;
+		o.updates = quick ? 5 : 25;
+	if (o.idle_us < 0)
+		o.idle_us = quick ? 20000 : 40000;
+	if (o.repeat < 0)
+		o.repeat = quick ? 1 : 3;
 	if (o.iterations < 0)
 		o.iterations = quick ? 20 : 200;
 	if (o.callbacks < 0)
@@ -134,13 +143,13 @@ static struct bench_opts scenario_opts(const struct bench_opts *user, const char
 	if (o.duration < 0)
 		o.duration = quick ? 0.1 : 1.0;
 	if (o.gap_us < 0)
-		o.gap_us = 50;
+		o.gap_us = strcmp(name, "seed") ? 50 : 0;
 	return o;
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_HZ = 256, OPT_UPDATES, OPT_READERS, OPT_THREADS, OPT_GAP,
+	enum { OPT_HZ = 256, OPT_UPDATES, OPT_READERS, OPT_THREADS, OPT_GAP, OPT_IDLE, OPT_REPEAT,
 	       OPT_ITER, OPT_CBS, OPT_DURATION, OPT_RAW, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "hz", required_argument, NULL, OPT_HZ },
@@ -148,6 +157,8 @@ int main(int argc, char **argv)
 		{ "readers", required_argument, NULL, OPT_READERS },
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "gap-us", required_argument, NULL, OPT_GAP },
+		{ "idle-us", required_argument, NULL, OPT_IDLE },
+		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "iterations", required_argument, NULL, OPT_ITER },
 		{ "callbacks", required_argument, NULL, OPT_CBS },
 		{ "duration", required_argument, NULL, OPT_DURATION },
@@ -161,7 +172,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts user = {
-		.scenario = "seed", .updates = -1, .gap_us = -1, .iterations = -1,
+		.scenario = "seed", .updates = -1, .gap_us = -1, .idle_us = -1, .repeat = -1,
+		.iterations = -1,
 		.callbacks = -1, .duration = -1, .format = BENCH_TEXT,
 	};
 	long hz0, promote0;
@@ -185,6 +197,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_GAP:
 			user.gap_us = parse_long(optarg, "--gap-us", 0);
+			break;
+		case OPT_IDLE:
+			user.idle_us = parse_long(optarg, "--idle-us", 0);
+			break;
+		case OPT_REPEAT:
+			user.repeat = parse_long(optarg, "--repeat", 1);
+			if (user.repeat > BENCH_MAX_REPEAT)
+				usage_error("--repeat: at most %s", BENCH_STR(BENCH_MAX_REPEAT));
 			break;
 		case OPT_ITER:
 			user.iterations = parse_long(optarg, "--iterations", 1);

@@ -146,7 +146,7 @@ static double percentile(const double *sorted, size_t n, double p)
 
 struct bench_summary bench_summarize(const struct bench_samples *s)
 {
-	struct bench_summary r = { .n = s->n, .median = NAN, .p99 = NAN,
+	struct bench_summary r = { .n = s->n, .median = NAN, .p90 = NAN, .p99 = NAN,
 				   .mean = NAN, .min = NAN, .max = NAN };
 	double *v, sum = 0;
 
@@ -160,6 +160,7 @@ struct bench_summary bench_summarize(const struct bench_samples *s)
 	for (size_t i = 0; i < s->n; i++)
 		sum += v[i];
 	r.median = s->n % 2 ? v[s->n / 2] : (v[s->n / 2 - 1] + v[s->n / 2]) / 2;
+	r.p90 = percentile(v, s->n, 90);
 	r.p99 = percentile(v, s->n, 99);
 	r.mean = sum / (double)s->n;
 	r.min = v[0];

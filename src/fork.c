@@ -19,7 +19,11 @@
  * None of their holders waits for a reader, a grace period, an item or
  * anything the forking thread holds, so each wait ends.  After fork(), in
  * the reverse order, each is let go in the parent and in the child, which
- * thus finds the library's global state consistent and unlocked.
+ * thus finds the library's global state consistent and unlocked.  In the
+ * child, the work items that other threads were running are queued again
+ * (workqueue.c), and Tree counts one more fork generation: each struct's
+ * first update-side call hands a grace period that another thread was
+ * driving (an expedited waiter) to the work (srcutree.c, srcu_after_fork()).
  *
  * What this does not cover, because a library cannot: a reader that
  * another thread is inside at the fork, and an update-side call that
@@ -41,7 +45,7 @@ static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static void fork_prepare(void)
 {
 #ifdef SRCU_FLAVOUR_TREE
-	srcu_static_init_fork(SRCU_FORK_PREPARE);
+	srcu_tree_fork(SRCU_FORK_PREPARE);
 #endif
 	srcu_params_fork(SRCU_FORK_PREPARE);
 	srcu_wq_fork_prepare();
@@ -57,7 +61,7 @@ static void fork_after(enum srcu_fork_phase phase)
 		srcu_wq_fork_parent();
 	srcu_params_fork(phase);
 #ifdef SRCU_FLAVOUR_TREE
-	srcu_static_init_fork(phase);
+	srcu_tree_fork(phase);
 #endif
 }
 

@@ -25,7 +25,9 @@
  *    and returns, and the reader whose exit empties that index re-queues
  *    it.  A pool shared by thousands of srcu_structs is never blocked by
  *    a reader that sleeps.  synchronize_srcu() runs the same driver in the
- *    caller's thread first, so an idle srcu_struct needs no worker at all.
+ *    caller's thread, first and whenever that reader wakes it too, so it
+ *    never waits for a worker to be scheduled (an idle srcu_struct needs
+ *    none at all).
  * 5. Callbacks wait on one FIFO list cut in three by two pointers:
  *
  *      head .. srcu_cb_done | .. srcu_cb_gp | .. tail
@@ -35,8 +37,8 @@
  *    in order, one at a time; srcu_barrier() entrains a marker behind the
  *    last callback, in that callback's segment, so it needs no GP.
  * 6. synchronize_srcu() waits for its cookie on a futex that each grace
- *    period's end bumps: it depends on the grace-period pool only, never on
- *    the callback pool, so a callback may call it (on another srcu_struct).
+ *    period's end bumps, and the reader of point 4 too: it needs no worker
+ *    of either pool, so a callback may call it (on another srcu_struct).
  * 7. Since nothing runs while a grace period waits for a reader, a timer
  *    of its own (srcu_stall_work, on the grace-period pool) looks again
  *    when a stall warning would be due (src/stall.c).
@@ -211,41 +213,63 @@ static long srcu_idx_readers(const void *ssp, unsigned int cpu, int idx)
 			       srcu_lock_nesting[idx].srcu_nesting, __ATOMIC_RELAXED);
 }
 
+/* What a stall warning about ssp, waiting on index idx, says. */
+static struct srcu_stall_gp srcu_stall_gp_of(struct srcu_tiny_struct *ssp, int idx)
+{
+	return (struct srcu_stall_gp){
+		.ssp = ssp, .name = ssp->srcu_name, .idx = idx,
+		.nr_cpus = 1, .readers = srcu_idx_readers,
+	};
+}
+
+/* What the stall warnings have to do once srcu_lock is dropped. */
+struct srcu_stall_todo {
+	struct srcu_stall_report report;	/* a warning or an end line ... */
+	bool print;				/* ... is due */
+	int idx;				/* the index held up */
+	uint64_t due_ns;			/* the timer's next look, or 0 */
+};
+
 /*
  * If readers hold the running grace period up (the driver left
  * srcu_gp_waiting set, and the count is not zero yet), the stall warnings
- * follow it.  Returns when the next warning is due (0: none), for the
- * timer.  Called under srcu_lock.
+ * follow it: note in *t a warning that is due, and when to look next (for
+ * the timer).  Called under srcu_lock.
  */
-static uint64_t srcu_stall_follow(struct srcu_tiny_struct *ssp)
+static void srcu_stall_follow(struct srcu_tiny_struct *ssp, struct srcu_stall_todo *t)
 {
 	unsigned int waiting = ssp->srcu_gp_waiting;
 	unsigned long idx = ssp->srcu_idx;
-	struct srcu_stall_gp g = {
-		.ssp = ssp, .name = ssp->srcu_name,
-		.gp = (idx & 0x1) ? idx + 1 : idx + 2,	/* the srcu_idx that ends it */
-		.idx = (int)waiting - 1, .nr_cpus = 1, .readers = srcu_idx_readers,
-	};
 
-	if (!waiting || !srcu_idx_readers(ssp, 0, g.idx))
-		return 0;
-	srcu_stall_held(&ssp->srcu_stall, &g);
-	return srcu_stall_due_ns(&ssp->srcu_stall);
+	t->due_ns = 0;
+	if (!waiting || !srcu_idx_readers(ssp, 0, (int)waiting - 1))
+		return;
+	t->idx = (int)waiting - 1;
+	/* The grace period is named by the srcu_idx that ends it. */
+	if (srcu_stall_held(&ssp->srcu_stall, (idx & 0x1) ? idx + 1 : idx + 2, &t->report))
+		t->print = true;
+	t->due_ns = srcu_stall_due_ns(&ssp->srcu_stall);
 }
 
 /*
- * Have the timer look again at due (ns), unless it is armed already (then
- * for an earlier time, or the same: a warning's due time only moves
- * later).  Arming it while it runs is fine: it runs again.
+ * With srcu_lock dropped: print what is due, and have the timer look again
+ * when the next warning is, unless it is armed already (then for an
+ * earlier time, or the same: a warning's due time only moves later).
+ * Arming it while it runs is fine: it runs again.
  */
-static void srcu_stall_arm(struct srcu_tiny_struct *ssp, uint64_t due)
+static void srcu_stall_do(struct srcu_tiny_struct *ssp, const struct srcu_stall_todo *t)
 {
-	uint64_t now = srcu_now_ns(), j = srcu_jiffy_ns();
+	uint64_t now;
 
-	if (srcu_work_pending(&ssp->srcu_stall_work))
+	if (t->print) {
+		struct srcu_stall_gp g = srcu_stall_gp_of(ssp, t->idx);
+
+		srcu_stall_print(&g, &t->report);
+	}
+	if (!t->due_ns || srcu_work_pending(&ssp->srcu_stall_work))
 		return;
-	srcu_queue_delayed_work(&ssp->srcu_stall_work,
-				due > now ? (unsigned long)((due - now + j - 1) / j) : 1);
+	now = srcu_now_ns();
+	srcu_queue_delayed_work_ns(&ssp->srcu_stall_work, t->due_ns > now ? t->due_ns - now : 1);
 }
 
 /* The stall warnings' timer (srcu_stall_work, GP pool). */
@@ -253,13 +277,24 @@ SRCU_EXPORT void SRCU_API(stall_check)(struct srcu_work *work)
 {
 	struct srcu_tiny_struct *ssp =
 		caa_container_of(work, struct srcu_tiny_struct, srcu_stall_work);
-	uint64_t due;
+	struct srcu_stall_todo t = { .print = false };
 
 	tiny_lock(ssp);
-	due = srcu_stall_follow(ssp);
+	srcu_stall_follow(ssp, &t);
 	tiny_unlock(ssp);
-	if (due)
-		srcu_stall_arm(ssp, due);
+	srcu_stall_do(ssp, &t);
+}
+
+/*
+ * Wake the threads asleep in srcu_wait_cookie(): a grace period ended, or
+ * a reader emptied the index one waits for.  Async-signal-safe.  Seq-cst
+ * RMW then load, against the waiter's; see srcu_wait_cookie().
+ */
+static void srcu_wake_waiters(struct srcu_tiny_struct *ssp)
+{
+	__atomic_fetch_add(&ssp->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&ssp->srcu_gp_end_waiters, __ATOMIC_SEQ_CST))
+		srcu_futex_wake(&ssp->srcu_gp_end_futex, INT32_MAX);
 }
 
 /*
@@ -270,9 +305,9 @@ SRCU_EXPORT void SRCU_API(stall_check)(struct srcu_work *work)
  */
 static bool srcu_advance(struct srcu_tiny_struct *ssp)
 {
+	struct srcu_stall_todo stall = { .print = false }, stall_end = { .print = false };
 	bool ended = false, invoke = false;
 	unsigned long idx;
-	uint64_t stall_due;
 
 	tiny_lock(ssp);
 	for (;;) {
@@ -306,7 +341,8 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 			break;
 		WRITE_ONCE(ssp->srcu_idx, idx + 1);		/* GP done. */
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
-		srcu_stall_ended(&ssp->srcu_stall, ssp, ssp->srcu_name);
+		if (srcu_stall_ended(&ssp->srcu_stall, &stall_end.report))
+			stall_end.print = true;
 		if (ssp->srcu_cb_gp) {
 			ssp->srcu_cb_done = ssp->srcu_cb_gp;
 			ssp->srcu_cb_gp = NULL;
@@ -314,19 +350,15 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		}
 		ended = true;
 	}
-	stall_due = srcu_stall_follow(ssp);
+	srcu_stall_follow(ssp, &stall);
 	tiny_unlock(ssp);
 
-	if (stall_due)
-		srcu_stall_arm(ssp, stall_due);
+	srcu_stall_do(ssp, &stall_end);
+	srcu_stall_do(ssp, &stall);
 	if (invoke)
 		srcu_queue_work(&ssp->srcu_cb_work);
-	if (ended) {
-		/* Seq-cst RMW then load, against the waiter's; see srcu_wait_cookie(). */
-		__atomic_fetch_add(&ssp->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&ssp->srcu_gp_end_waiters, __ATOMIC_SEQ_CST))
-			srcu_futex_wake(&ssp->srcu_gp_end_futex, INT32_MAX);
-	}
+	if (ended)
+		srcu_wake_waiters(ssp);
 	return ended;
 }
 
@@ -336,12 +368,15 @@ SRCU_EXPORT void SRCU_API(drive_gp)(struct srcu_work *work)
 }
 
 /*
- * A reader emptied the index the driver waits for: run it again.  The
- * reader may be in a signal handler; srcu_idx_drained() prepared the pool.
+ * A reader emptied the index the driver waits for: run it again, and wake
+ * the threads in synchronize_srcu(), which run it themselves rather than
+ * wait for a worker to be scheduled.  The reader may be in a signal
+ * handler; srcu_idx_drained() prepared the pool.
  */
 SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
 {
 	srcu_queue_work_nmisafe(&ssp->srcu_work);
+	srcu_wake_waiters(ssp);
 }
 
 /* Is w one of ssp's work items (the driver, the invoker, the stall timer)? */
@@ -362,11 +397,14 @@ static struct srcu_wq_owner srcu_work_owner(struct srcu_tiny_struct *ssp, unsign
 }
 
 /*
- * Sleep until srcu_idx reaches cookie.  The waiter counts itself, then
- * reads the futex word, then srcu_idx; the driver stores srcu_idx, bumps
- * the word, then reads the count, all sequentially consistent: either we
- * see the new srcu_idx (or a changed word, and FUTEX_WAIT returns at once)
- * or the driver sees us and wakes us.
+ * Drive grace periods from this thread until srcu_idx reaches cookie,
+ * sleeping while readers hold them up.  The waiter counts itself, then
+ * reads the futex word, then srcu_idx; the driver (or a reader that
+ * emptied an index, srcu_tiny_gp_wake()) stores srcu_idx or its count,
+ * bumps the word, then reads the waiter count, all sequentially
+ * consistent: either we see the progress (or a changed word, and
+ * FUTEX_WAIT returns at once) or we are woken.  Woken, we drive again
+ * ourselves: no worker has to be scheduled between the last reader and us.
  */
 static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 {
@@ -378,7 +416,8 @@ static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 		val = __atomic_load_n(&ssp->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
 		if (ULONG_CMP_GE(__atomic_load_n(&ssp->srcu_idx, __ATOMIC_SEQ_CST), cookie))
 			break;
-		srcu_wq_wait(&ssp->srcu_gp_end_futex, val, &gp_work);
+		srcu_wq_wait(&ssp->srcu_gp_end_futex, val, &gp_work, 0);
+		srcu_advance(ssp);
 	}
 	__atomic_fetch_sub(&ssp->srcu_gp_end_waiters, 1, __ATOMIC_SEQ_CST);
 }
@@ -624,7 +663,7 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	if (kick)
 		srcu_queue_work(&ssp->srcu_cb_work);
 	while (!__atomic_load_n(&m->done, __ATOMIC_ACQUIRE))
-		srcu_wq_wait(&m->done, 0, &all_work);
+		srcu_wq_wait(&m->done, 0, &all_work, 0);
 	if (m != &stack_m)
 		srcu_free(m);
 }

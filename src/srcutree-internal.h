@@ -72,6 +72,8 @@ struct srcu_data {
 	unsigned long grpmask;			/* our bit in mynode's masks */
 	unsigned int cpu;			/* index in sda[] */
 	struct srcu_tree_struct *ssp;		/* owner */
+	unsigned long n_cbs_queued;		/* statistics: under lock */
+	unsigned long n_cbs_invoked;		/* statistics: by the invoker */
 } __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
 
 /* A node of the combining tree that funnels grace-period requests. */
@@ -80,6 +82,8 @@ struct srcu_node {
 	unsigned long srcu_have_cbs[4];		/* GP requested, by GP counter % 4 */
 	unsigned long srcu_data_have_cbs[4];	/* leaf: which CPUs have callbacks */
 	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP requested */
+	unsigned long srcu_cbs_ready;		/* leaf: CPUs whose callbacks an ended GP
+						 * left to schedule */
 	struct srcu_node *srcu_parent;		/* NULL at the root */
 	int grplo;				/* first CPU below this node */
 	int grphi;				/* last CPU below this node */
@@ -95,8 +99,7 @@ struct srcu_tree_usage {
 	int srcu_sizing;			/* convert_to_big for this struct */
 
 	/* Grace-period state. */
-	pthread_mutex_t lock;			/* guards seq numbers, sizing */
-	pthread_mutex_t srcu_gp_mutex;		/* one state-machine driver at a time */
+	pthread_mutex_t lock;			/* guards seq numbers, sizing, the steps */
 	pthread_mutex_t srcu_cb_mutex;		/* at most one GP ahead of callback scheduling */
 	unsigned long srcu_gp_seq;		/* GP counter, state in low 2 bits */
 	unsigned long srcu_gp_seq_needed;	/* furthest GP requested */
@@ -108,12 +111,16 @@ struct srcu_tree_usage {
 	unsigned long srcu_n_exp_nodelay;	/* no-delay retries in this phase */
 	unsigned long reschedule_jiffies;	/* jiffy of the count below */
 	unsigned long reschedule_count;		/* no-delay reschedules in that jiffy */
-	bool srcu_gp_sleeping;			/* process_srcu waits on its timer */
-	unsigned long srcu_sleep_needed_exp;	/* srcu_gp_seq_needed_exp when that sleep began */
+	unsigned long srcu_exp_cbs_seq;		/* furthest GP a callback asked to expedite */
+	int srcu_gp_work;			/* SRCU_GPW_*: what process_srcu will do */
+	unsigned long srcu_sleep_gp;		/* srcu_gp_seq when its sleep began */
+	unsigned long srcu_sleep_needed_exp;	/* srcu_gp_seq_needed_exp then, or as seen since */
+	bool srcu_cbs_deferred;			/* ended GPs' callbacks left to process_srcu */
 	struct srcu_work work;			/* runs process_srcu (GP pool) */
 	int32_t srcu_gp_end_futex;		/* bumped at every GP end */
-	int srcu_gp_waiters;			/* threads waiting on it */
-	struct srcu_stall srcu_stall;		/* stall warnings; under srcu_gp_mutex */
+	int srcu_gp_waiters;			/* threads asleep on it */
+	struct srcu_stall srcu_stall;		/* stall warnings; under lock (due time: atomic) */
+	unsigned long srcu_fork_gen;		/* srcu_fork_gen when last used (srcu_after_fork()) */
 
 	/* srcu_barrier() state. */
 	pthread_mutex_t srcu_barrier_mutex;	/* starting a barrier; never held while waiting */
@@ -130,14 +137,18 @@ struct srcu_tree_usage {
 	unsigned long n_gp_expedited;		/* GPs that ended expedited */
 	unsigned long n_promotions;		/* sleeping GPs woken by an expedited request */
 	unsigned long n_transfers;		/* sleeps an expedited request sat through */
-	unsigned long n_cbs_queued;		/* callbacks queued */
-	unsigned long n_cbs_invoked;		/* callbacks invoked */
+	unsigned long n_gp_by_waiter;		/* GPs ended by a waiting thread, not the work */
+	unsigned long n_waiter_polls;		/* such a thread slept for readers (atomic) */
 };
 
-#define srcu_static_init_fork	SRCU_PRIV(static_init_fork)
+#define srcu_tree_fork		SRCU_PRIV(tree_fork)
 
-/* fork() handler of the lock DEFINE_SRCU()'s first use takes (src/fork.c). */
-void srcu_static_init_fork(enum srcu_fork_phase phase);
+/*
+ * fork() handler of Tree's global state (src/fork.c): the lock that
+ * DEFINE_SRCU()'s first use takes, and the fork generation that each
+ * struct's first update-side call in a child compares (srcu_after_fork()).
+ */
+void srcu_tree_fork(enum srcu_fork_phase phase);
 
 /* rcu_seq arithmetic (the kernel's kernel/rcu/rcu.h, in our words). */
 static inline unsigned long srcu_seq_ctr(unsigned long s)

@@ -53,17 +53,21 @@
 /* Statically defined srcu_structs are initialised under this lock. */
 static pthread_mutex_t srcu_static_init_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Forks this process descends through; each srcu_struct remembers the last it saw. */
+static unsigned long srcu_fork_gen;
+
 static void process_srcu(struct srcu_work *work);
+static void srcu_after_fork(struct srcu_tree_struct *ssp, struct srcu_tree_usage *sup);
 static void srcu_invoke_callbacks(struct srcu_work *work);
 static void srcu_barrier_cb(struct rcu_head *rhp);
 
 /* Locks. */
 
 /*
- * Every update-side lock is held for a short section (the scans hold
- * srcu_gp_mutex longest, a few microseconds), and the usual contender is
- * a worker just woken by the holder: spin a little before sleeping
- * rather than pay two futex calls for each hand-over.
+ * Every update-side lock is held for a short section (no lock is held
+ * while readers are counted), and the usual contender is a worker just
+ * woken by the holder: spin a little before sleeping rather than pay two
+ * futex calls for each hand-over.
  */
 static pthread_mutexattr_t srcu_mutexattr;
 static pthread_once_t srcu_mutexattr_once = PTHREAD_ONCE_INIT;
@@ -227,15 +231,16 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 	ssp->srcu_reader_flavor = flavor;
 	ssp->srcu_init_flavor = flavor;
 	srcu_mutex_init(&sup->lock);
-	srcu_mutex_init(&sup->srcu_gp_mutex);
 	srcu_mutex_init(&sup->srcu_cb_mutex);
 	srcu_mutex_init(&sup->srcu_barrier_mutex);
 	sup->srcu_size_state = SRCU_SIZE_SMALL;
 	sup->srcu_gp_seq = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_gp_seq_needed = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_gp_seq_needed_exp = SRCU_GP_SEQ_INITIAL_VAL;
+	sup->srcu_exp_cbs_seq = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_barrier_seq = 0;
 	sup->srcu_last_gp_end = srcu_now_ns();
+	sup->srcu_fork_gen = READ_ONCE(srcu_fork_gen);
 	sup->srcu_ssp = ssp;
 	srcu_init_work(&sup->work, process_srcu, SRCU_WQ_GP);
 	init_srcu_data(ssp, sup);
@@ -296,7 +301,7 @@ SRCU_EXPORT int srcu_tree_init_fast_updown(struct srcu_tree_struct *ssp)
  * initialised (srcu_state tells them apart; every update-side call comes
  * through here, the readers only on their slow path).
  */
-static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *ssp)
+static struct srcu_tree_usage *srcu_init_if_static(struct srcu_tree_struct *ssp)
 {
 	/* Acquire: pairs with the release in init_srcu_struct_fields(). */
 	struct srcu_tree_usage *sup = smp_load_acquire(&ssp->srcu_sup);
@@ -315,32 +320,49 @@ static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *s
 	return ssp->srcu_sup;
 }
 
-void srcu_static_init_fork(enum srcu_fork_phase phase)
+/*
+ * The update side's way in: the above, and, at the first call on ssp in a
+ * fork() child, srcu_after_fork().
+ */
+static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = srcu_init_if_static(ssp);
+
+	if (caa_unlikely(READ_ONCE(sup->srcu_fork_gen) != READ_ONCE(srcu_fork_gen)))
+		srcu_after_fork(ssp, sup);
+	return sup;
+}
+
+void srcu_tree_fork(enum srcu_fork_phase phase)
 {
 	srcu_fork_mutex(&srcu_static_init_lock, phase);
+	if (phase == SRCU_FORK_CHILD)
+		WRITE_ONCE(srcu_fork_gen, srcu_fork_gen + 1);
 }
 
 SRCU_EXPORT struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp)
 {
-	check_init_srcu_struct(ssp);
+	srcu_init_if_static(ssp);
 	return ssp->srcu_readers;
 }
 
 /*
  * A reader of a flavour not seen before on ssp.  Mixing flavours is
  * reported as the kernel reports it.  The first fast reader on an
- * srcu_struct not initialised for fast readers waits for any grace-period
- * step in progress (srcu_gp_mutex), so every later scan sees the fast bit
- * and forces barriers with membarrier; those before it needed none from
- * this reader, which had not counted itself yet.
+ * srcu_struct not initialised for fast readers sets its bit, then a full
+ * barrier, before it counts itself: a scan that began before the bit was
+ * set and did not force barriers with membarrier sees the bit when it
+ * reads the flavours again and fails, or, if it misses it, store buffering
+ * with that barrier means this reader sees all that scan's updater did
+ * before its barrier A (srcu_readers_active_idx_check()).
  */
 SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 					      unsigned int flavor)
 {
 	const unsigned int fast = SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN;
-	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 	unsigned int old;
 
+	srcu_init_if_static(ssp);	/* no more: a reader may be in a signal handler */
 	if (flavor & fast)
 		(void)srcu_membarrier_ok();
 	old = __atomic_fetch_or(&ssp->srcu_reader_flavor, flavor, __ATOMIC_SEQ_CST);
@@ -355,10 +377,8 @@ SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 		srcu_die("srcu_struct %p: fast and normal readers mixed (0x%x, 0x%x)",
 			 (void *)ssp, old, flavor);
 #endif
-	if ((flavor & fast) && !(old & fast)) {
-		srcu_lock(&sup->srcu_gp_mutex);
-		srcu_unlock(&sup->srcu_gp_mutex);
-	}
+	if ((flavor & fast) && !(old & fast))
+		smp_mb(); /* Pairs with A: see above. */
 }
 
 SRCU_EXPORT void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
@@ -428,17 +448,24 @@ static unsigned long srcu_readers_unlock_idx(struct srcu_tree_struct *ssp, int i
  *
  * Fast readers have no B and C; for them A is a membarrier(), which makes
  * every running thread execute a full barrier, in the place of their own.
+ * The flavours are read before the sums and again after them: a fast
+ * flavour that appeared meanwhile fails the check (the scan is made again,
+ * with membarrier), see srcu_tree_reader_flavor_slow().
  */
 static bool srcu_readers_active_idx_check(struct srcu_tree_struct *ssp, int idx)
 {
+	const unsigned int fast = SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN;
+	unsigned int flavor = smp_load_acquire(&ssp->srcu_reader_flavor);
 	unsigned long unlocks = srcu_readers_unlock_idx(ssp, idx);
 
-	if (READ_ONCE(ssp->srcu_reader_flavor) &
-	    (SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN))
+	if (flavor & fast)
 		srcu_membarrier(); /* A */ /* Pairs with the fast readers' program order. */
 	else
 		smp_mb(); /* A */ /* Pairs with B (store buffering) and C. */
-	return srcu_readers_lock_idx(ssp, idx) == unlocks;
+	if (srcu_readers_lock_idx(ssp, idx) != unlocks)
+		return false;
+	/* After A: pairs with the barrier after a first fast reader's bit. */
+	return !(READ_ONCE(ssp->srcu_reader_flavor) & fast & ~flavor);
 }
 
 /* Locks minus unlocks over both indexes: readers inside right now (racy). */
@@ -459,25 +486,48 @@ static long srcu_readers_active(struct srcu_tree_struct *ssp, long out[2])
 	return sum[0] + sum[1];
 }
 
+/* Readers on idx counted on cpu, for a stall warning (racy). */
+static long srcu_cpu_readers(const void *ssp, unsigned int cpu, int idx)
+{
+	const struct srcu_tree_reader *r = &((const struct srcu_tree_struct *)ssp)->srcu_readers[cpu];
+
+	return (long)(srcu_tree_reader_locks(r, idx) - srcu_tree_reader_unlocks(r, idx));
+}
+
+/* What a stall warning about ssp's grace period, waiting on idx, says. */
+static struct srcu_stall_gp srcu_stall_gp_of(struct srcu_tree_struct *ssp, int idx)
+{
+	return (struct srcu_stall_gp){
+		.ssp = ssp, .name = ssp->srcu_name, .idx = idx,
+		.nr_cpus = ssp->srcu_nr_cpus, .per_cpu = true, .readers = srcu_cpu_readers,
+	};
+}
+
 /* Delays. */
+
+/* Jiffies the grace period in progress has run past its first one. */
+static unsigned long srcu_gp_age(struct srcu_tree_usage *sup)
+{
+	unsigned long j = srcu_jiffies() - 1, gpstart = READ_ONCE(sup->srcu_gp_start);
+
+	return ULONG_CMP_LT(gpstart, j) ? j - gpstart : 0;
+}
 
 /*
  * How long process_srcu() should sleep before its next step, in jiffies:
  * 0 while an expedited GP is pending (but only srcu_max_nodelay_phase times
- * in a row), else one jiffy, plus the age of a long GP, capped.
+ * in a row), else one jiffy, plus the age of a long GP, capped.  Caller
+ * holds sup->lock.
  */
 static unsigned long srcu_get_delay(struct srcu_tree_struct *ssp)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	unsigned long jbase = SRCU_INTERVAL, j, gpstart;
+	unsigned long jbase = SRCU_INTERVAL;
 
 	if (ULONG_CMP_LT(READ_ONCE(sup->srcu_gp_seq), READ_ONCE(sup->srcu_gp_seq_needed_exp)))
 		jbase = 0;
 	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq))) {
-		j = srcu_jiffies() - 1;
-		gpstart = READ_ONCE(sup->srcu_gp_start);
-		if (ULONG_CMP_LT(gpstart, j))
-			jbase += j - gpstart;
+		jbase += srcu_gp_age(sup);
 		if (!jbase) {
 			WRITE_ONCE(sup->srcu_n_exp_nodelay, READ_ONCE(sup->srcu_n_exp_nodelay) + 1);
 			if (READ_ONCE(sup->srcu_n_exp_nodelay) >
@@ -489,29 +539,100 @@ static unsigned long srcu_get_delay(struct srcu_tree_struct *ssp)
 }
 
 /*
- * Queue process_srcu() delay jiffies out, and remember whether it now
- * sleeps, for in-flight promotion.  A delay of 0 also pulls in a timer
- * already armed (one left behind when a promoted GP was driven by its
- * waiter); a longer delay leaves a pending item alone.
- *
- * In two halves: the flags under sup->lock, the queueing after it is
- * dropped, so that the worker this wakes does not find the lock held.
- * A sleeping flag left true because the item was already pending is
- * harmless: the item runs and clears it.
+ * How long a thread driving an expedited grace period sleeps before it
+ * looks at the readers again, after n looks found some: a few microseconds
+ * (srcu_retry_check_delay) at first, doubling, at most what the kernel
+ * would sleep for a normal grace period of this age.  Sleeping, not
+ * spinning: the reader in the way may be one that this thread preempted,
+ * and it needs the CPU to leave.  The kernel's workers get the same from
+ * the scheduler between work items.
  */
-static void srcu_mark_gp_work_locked(struct srcu_tree_usage *sup, unsigned long delay)
+static uint64_t srcu_poll_ns(struct srcu_tree_usage *sup, unsigned long n)
 {
-	WRITE_ONCE(sup->srcu_gp_sleeping, delay != 0);
-	if (delay)
-		sup->srcu_sleep_needed_exp = sup->srcu_gp_seq_needed_exp;
+	uint64_t ns = (uint64_t)srcu_param(SRCU_PARAM_RETRY_CHECK_DELAY) * 1000;
+	uint64_t cap = srcu_jiffy_ns() * (SRCU_INTERVAL + srcu_gp_age(sup));
+
+	if (cap > srcu_jiffy_ns() * SRCU_MAX_INTERVAL)
+		cap = srcu_jiffy_ns() * SRCU_MAX_INTERVAL;
+	ns = (ns ? ns : 1000) << (n < 20 ? n : 20);
+	return ns < cap ? ns : cap;
 }
 
-static void srcu_queue_gp_work(struct srcu_tree_usage *sup, unsigned long delay)
+/* The grace-period work: what process_srcu() will do next. */
+
+/*
+ * sup->srcu_gp_work records, under sup->lock, what the update side last
+ * asked of process_srcu() (the work item itself is the workqueue's):
+ *   SRCU_GPW_IDLE      nothing: not queued (perhaps running: a run begins
+ *                      by setting IDLE)
+ *   SRCU_GPW_NOW       queued to run at once, or after a poll of a few
+ *                      microseconds (srcu_poll_ns())
+ *   SRCU_GPW_SLEEPING  its timer is armed for one of the kernel's delays;
+ *                      the grace period in progress when it was armed
+ *                      (srcu_sleep_gp) sleeps, if it is still in progress
+ * Every decision to queue the work is made under sup->lock, and a sleep's
+ * timer is armed before that hold ends.  So whoever holds the lock knows
+ * whether a grace period sleeps: an expedited request that finds one
+ * asleep is promoted, or (promote_inflight=0) counted as a transfer when
+ * the timer fires, never neither.
+ */
+#define SRCU_GPW_IDLE		0
+#define SRCU_GPW_NOW		1
+#define SRCU_GPW_SLEEPING	2
+
+/* Does the grace period in progress sleep on the work's timer?  Under sup->lock, or racy. */
+static bool srcu_gp_asleep(struct srcu_tree_usage *sup)
 {
-	if (delay)
-		srcu_queue_delayed_work(&sup->work, delay);
-	else
-		srcu_mod_delayed_work(&sup->work, 0);
+	unsigned long gpseq = READ_ONCE(sup->srcu_gp_seq);
+
+	return READ_ONCE(sup->srcu_gp_work) == SRCU_GPW_SLEEPING && srcu_seq_state(gpseq) &&
+	       srcu_seq_ctr(gpseq) == srcu_seq_ctr(READ_ONCE(sup->srcu_sleep_gp));
+}
+
+/*
+ * Ask for process_srcu() delay jiffies from now (the kernel's
+ * queue_delayed_work()) or, with delay 0, at once (poll_ns from now, if
+ * not 0).  Caller holds sup->lock.  Returns true if the caller must call
+ * srcu_gp_work_kick() once it has dropped the lock (a worker woken now
+ * would find it held).
+ *
+ * A sleep leaves a run already queued alone, and a sleep already armed
+ * too, which the grace period in progress takes over if it is another's.
+ * A run now cuts a sleep short, except, with promote_inflight=0, the sleep
+ * of the grace period in progress: in the kernel only its timer ends it.
+ */
+static bool srcu_gp_work_locked(struct srcu_tree_usage *sup, unsigned long delay,
+				uint64_t poll_ns)
+{
+	int state = sup->srcu_gp_work;
+
+	if (delay) {
+		if (state == SRCU_GPW_NOW || srcu_gp_asleep(sup))
+			return false;
+		WRITE_ONCE(sup->srcu_sleep_gp, sup->srcu_gp_seq);
+		WRITE_ONCE(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp);
+		if (state == SRCU_GPW_IDLE)
+			/* Pending already: a run now, queued before a run began. */
+			WRITE_ONCE(sup->srcu_gp_work, srcu_queue_delayed_work(&sup->work, delay) ?
+						      SRCU_GPW_SLEEPING : SRCU_GPW_NOW);
+		return false;
+	}
+	if (state == SRCU_GPW_NOW ||
+	    (srcu_gp_asleep(sup) && !srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT)))
+		return false;
+	WRITE_ONCE(sup->srcu_gp_work, SRCU_GPW_NOW);
+	if (poll_ns && state == SRCU_GPW_IDLE) {
+		srcu_queue_delayed_work_ns(&sup->work, poll_ns);
+		return false;
+	}
+	return true;
+}
+
+/* The second half of srcu_gp_work_locked(), with sup->lock dropped. */
+static void srcu_gp_work_kick(struct srcu_tree_usage *sup)
+{
+	/* Fires an armed timer now, or queues (from process_srcu() itself: runs again). */
+	srcu_mod_delayed_work(&sup->work, 0);
 }
 
 /* Sizing. */
@@ -625,31 +746,110 @@ static void srcu_schedule_cbs_snp(struct srcu_tree_struct *ssp, struct srcu_node
 }
 
 /*
- * End the current grace period: schedule the callbacks that waited for it,
- * and start the next grace period if one is needed.  Called with
- * srcu_gp_mutex held; releases it.  srcu_cb_mutex keeps a second new
- * grace period from starting before this one's callbacks are scheduled,
- * which is why srcu_have_cbs[] needs only four slots.  Returns true if it
- * started another grace period (the caller then drives it on at once).
+ * Leaves whose callbacks a grace period's end left to schedule (the leaf's
+ * srcu_cbs_ready bits), and CPU 0's list while there are no leaves:
+ * schedule them delay jiffies out.  Any thread may do it, once or more.
  */
-static bool srcu_gp_end(struct srcu_tree_struct *ssp)
+static void srcu_schedule_ended_cbs(struct srcu_tree_struct *ssp, int ss_state,
+				    unsigned long delay)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	unsigned long cbdelay = 1, gpseq, mask, sgsne;
-	bool cbs, last_lvl, expedited, started = false;
 	struct srcu_node *snp;
-	int idx, ss_state;
+	unsigned long mask;
+
+	if (ss_state < SRCU_SIZE_WAIT_BARRIER) {
+		srcu_schedule_cbs_sdp_if_any(&sup->sda[0], delay);
+		return;
+	}
+	for (snp = sup->level[sup->num_levels - 1]; snp < sup->node + sup->num_nodes; snp++) {
+		srcu_lock(&snp->lock);
+		mask = snp->srcu_cbs_ready;
+		snp->srcu_cbs_ready = 0;
+		srcu_unlock(&snp->lock);
+		if (mask)
+			srcu_schedule_cbs_snp(ssp, snp, mask, delay);
+	}
+}
+
+/*
+ * In the funnel, mark grace period gpseq (just ended) as over, and move
+ * the leaves' record of which CPUs have callbacks for it to their
+ * srcu_cbs_ready, for srcu_schedule_ended_cbs().  Caller holds
+ * srcu_cb_mutex.
+ */
+static void srcu_funnel_gp_ended(struct srcu_tree_struct *ssp, unsigned long gpseq,
+				 int ss_state)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	int idx = srcu_seq_ctr(gpseq) % 4;
+	unsigned long sgsne;
+	struct srcu_node *snp;
+	bool cbs;
+
+	for (snp = sup->node; snp < sup->node + sup->num_nodes; snp++) {
+		srcu_lock(&snp->lock);
+		cbs = false;
+		if (snp >= sup->level[sup->num_levels - 1])
+			cbs = ss_state < SRCU_SIZE_BIG || snp->srcu_have_cbs[idx] == gpseq;
+		snp->srcu_have_cbs[idx] = gpseq;
+		srcu_seq_set_state(&snp->srcu_have_cbs[idx], 1);
+		sgsne = snp->srcu_gp_seq_needed_exp;
+		if (sgsne == SRCU_SNP_INIT_SEQ || ULONG_CMP_LT(sgsne, gpseq))
+			WRITE_ONCE(snp->srcu_gp_seq_needed_exp, gpseq);
+		if (cbs)
+			snp->srcu_cbs_ready |= ss_state < SRCU_SIZE_BIG ?
+					       ~0UL : snp->srcu_data_have_cbs[idx];
+		snp->srcu_data_have_cbs[idx] = 0;
+		srcu_unlock(&snp->lock);
+	}
+}
+
+/* What srcu_gp_end() did. */
+enum srcu_end {
+	SRCU_END_LOST,		/* another thread ended that grace period first */
+	SRCU_END_ENDED,		/* it ended, and no other was asked for */
+	SRCU_END_STARTED,	/* it ended and the next one started */
+};
+
+/*
+ * End grace period gpseq, whose retired index was just seen clear, unless
+ * another thread ended it first: schedule the callbacks that waited for
+ * it, and start the next grace period if one is needed.
+ *
+ * srcu_cb_mutex keeps a second new grace period from ending before this
+ * one's callbacks are marked in the funnel, which is why srcu_have_cbs[]
+ * needs only four slots.  Nothing under it waits or wakes anyone: a thread
+ * preempted there holds the next grace period's end up for the rest of a
+ * short section only.  Waiters are woken and callback invokers queued
+ * after it is dropped.
+ *
+ * Callbacks are scheduled at once if the grace period was expedited or a
+ * callback asked to hurry (call_srcu_expedited(), srcu_expedite_current()),
+ * else a jiffy later (the kernel's cbdelay).  A waiter (by_waiter) that
+ * ends a grace period whose callbacks nobody asked to hurry leaves them to
+ * process_srcu() when that is queued or asleep anyway: it schedules them
+ * when it runs, and the waiter wakes nobody for them.
+ */
+static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gpseq,
+				 bool by_waiter)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	bool expedited, hurry, defer, stalled, started = false;
+	struct srcu_stall_report stall;
+	struct srcu_stall_gp g;
 	unsigned int cpu;
+	int ss_state;
 
 	srcu_lock(&sup->srcu_cb_mutex);
-
 	srcu_lock(&sup->lock);
-	SRCU_BUG_ON(srcu_seq_state(sup->srcu_gp_seq) != SRCU_STATE_SCAN2);
-	expedited = ULONG_CMP_LT(READ_ONCE(sup->srcu_gp_seq),
-				 READ_ONCE(sup->srcu_gp_seq_needed_exp));
-	if (expedited)
-		cbdelay = 0;
+	if (sup->srcu_gp_seq != gpseq) {
+		srcu_unlock(&sup->lock);
+		srcu_unlock(&sup->srcu_cb_mutex);
+		return SRCU_END_LOST;
+	}
+	expedited = ULONG_CMP_LT(gpseq, READ_ONCE(sup->srcu_gp_seq_needed_exp));
 	WRITE_ONCE(sup->srcu_last_gp_end, srcu_now_ns());
+	WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
 	srcu_seq_end(&sup->srcu_gp_seq);
 	gpseq = srcu_seq_current(&sup->srcu_gp_seq);
 	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, gpseq))
@@ -658,40 +858,18 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 		WRITE_ONCE(sup->n_gp_expedited, sup->n_gp_expedited + 1);
 	else
 		WRITE_ONCE(sup->n_gp_normal, sup->n_gp_normal + 1);
-	srcu_unlock(&sup->lock);
-	srcu_stall_ended(&sup->srcu_stall, ssp, ssp->srcu_name);
-	srcu_unlock(&sup->srcu_gp_mutex);
-	/* A new grace period may start now, but only one. */
-
-	/* Wake synchronous waiters: they poll srcu_gp_seq. */
-	__atomic_fetch_add(&sup->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&sup->srcu_gp_waiters, __ATOMIC_SEQ_CST))
-		srcu_futex_wake_all(&sup->srcu_gp_end_futex);
-
-	/* Schedule the callbacks that waited for this grace period. */
+	if (by_waiter)
+		WRITE_ONCE(sup->n_gp_by_waiter, sup->n_gp_by_waiter + 1);
+	hurry = ULONG_CMP_GE(__atomic_load_n(&sup->srcu_exp_cbs_seq, __ATOMIC_RELAXED), gpseq);
+	defer = by_waiter && !hurry && sup->srcu_gp_work != SRCU_GPW_IDLE;
+	if (defer)
+		sup->srcu_cbs_deferred = true;
+	stalled = srcu_stall_ended(&sup->srcu_stall, &stall);
 	ss_state = smp_load_acquire(&sup->srcu_size_state);
-	if (ss_state < SRCU_SIZE_WAIT_BARRIER) {
-		srcu_schedule_cbs_sdp_if_any(&sup->sda[0], cbdelay);
-	} else {
-		idx = srcu_seq_ctr(gpseq) % 4;
-		for (snp = sup->node; snp < sup->node + sup->num_nodes; snp++) {
-			srcu_lock(&snp->lock);
-			cbs = false;
-			last_lvl = snp >= sup->level[sup->num_levels - 1];
-			if (last_lvl)
-				cbs = ss_state < SRCU_SIZE_BIG || snp->srcu_have_cbs[idx] == gpseq;
-			snp->srcu_have_cbs[idx] = gpseq;
-			srcu_seq_set_state(&snp->srcu_have_cbs[idx], 1);
-			sgsne = snp->srcu_gp_seq_needed_exp;
-			if (sgsne == SRCU_SNP_INIT_SEQ || ULONG_CMP_LT(sgsne, gpseq))
-				WRITE_ONCE(snp->srcu_gp_seq_needed_exp, gpseq);
-			mask = ss_state < SRCU_SIZE_BIG ? ~0UL : snp->srcu_data_have_cbs[idx];
-			snp->srcu_data_have_cbs[idx] = 0;
-			srcu_unlock(&snp->lock);
-			if (cbs)
-				srcu_schedule_cbs_snp(ssp, snp, mask, cbdelay);
-		}
-	}
+	srcu_unlock(&sup->lock);
+
+	if (ss_state >= SRCU_SIZE_WAIT_BARRIER)
+		srcu_funnel_gp_ended(ssp, gpseq, ss_state);
 
 	/* Now and then, pull every CPU's needed values along, against wrap. */
 	if (!(gpseq & (unsigned long)srcu_param(SRCU_PARAM_COUNTER_WRAP_CHECK)))
@@ -709,8 +887,8 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 	/*
 	 * One step towards big, if on the way.  Still under srcu_cb_mutex:
 	 * unlike the kernel, where only process_srcu() ends grace periods,
-	 * an expedited waiter may end the next one while we are here, and
-	 * two steps (two tree allocations) must not overlap.
+	 * a waiter may end the next one while we are here, and two steps
+	 * (two tree allocations) must not overlap.
 	 */
 	if (ss_state != SRCU_SIZE_SMALL && ss_state != SRCU_SIZE_BIG) {
 		if (ss_state == SRCU_SIZE_ALLOC)
@@ -718,8 +896,21 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 		else
 			smp_store_release(&sup->srcu_size_state, ss_state + 1);
 	}
-
 	srcu_unlock(&sup->srcu_cb_mutex);
+	/* A new grace period may end now, but only one. */
+
+	if (stalled) {
+		g = srcu_stall_gp_of(ssp, 0);
+		srcu_stall_print(&g, &stall);
+	}
+
+	/* Wake synchronous waiters: they poll srcu_gp_seq. */
+	__atomic_fetch_add(&sup->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&sup->srcu_gp_waiters, __ATOMIC_SEQ_CST))
+		srcu_futex_wake_all(&sup->srcu_gp_end_futex);
+
+	if (!defer)
+		srcu_schedule_ended_cbs(ssp, ss_state, expedited || hurry ? 0 : SRCU_INTERVAL);
 
 	/* Start the next grace period if one was asked for. */
 	srcu_lock(&sup->lock);
@@ -729,44 +920,65 @@ static bool srcu_gp_end(struct srcu_tree_struct *ssp)
 		started = true;
 	}
 	srcu_unlock(&sup->lock);
-	return started;
+	return started ? SRCU_END_STARTED : SRCU_END_ENDED;
+}
+
+/*
+ * What process_srcu() does first when a waiter left it the callbacks of
+ * grace periods the waiter ended (srcu_gp_end()): those lists, and CPU 0's
+ * in case the struct was small then.
+ */
+static void srcu_schedule_deferred_cbs(struct srcu_tree_struct *ssp)
+{
+	int ss_state = smp_load_acquire(&ssp->srcu_sup->srcu_size_state);
+
+	if (ss_state >= SRCU_SIZE_WAIT_BARRIER)
+		srcu_schedule_cbs_sdp_if_any(&ssp->srcu_sup->sda[0], 0);
+	srcu_schedule_ended_cbs(ssp, ss_state, 0);
 }
 
 /* The state machine. */
 
-/* Readers on idx counted on cpu, for a stall warning (racy). */
-static long srcu_cpu_readers(const void *ssp, unsigned int cpu, int idx)
-{
-	const struct srcu_tree_reader *r = &((const struct srcu_tree_struct *)ssp)->srcu_readers[cpu];
-
-	return (long)(srcu_tree_reader_locks(r, idx) - srcu_tree_reader_unlocks(r, idx));
-}
-
 /*
- * A scan found readers on idx holding the current grace period up: the
- * stall warnings follow it (stall.c).  Caller holds srcu_gp_mutex.
+ * A scan found readers on idx holding grace period gpseq up: the stall
+ * warnings follow it (stall.c).  Their state is under sup->lock, taken
+ * once per grace period held up and when a warning is due: the due time,
+ * read without it, says when (a stale one only puts the look off until
+ * the next scan).  The warning is printed with no lock held.
  */
-static void srcu_stall_check(struct srcu_tree_struct *ssp, int idx)
+static void srcu_stall_check(struct srcu_tree_struct *ssp, unsigned long gpseq, int idx)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	const struct srcu_stall_gp g = {
-		.ssp = ssp, .name = ssp->srcu_name,
-		.gp = srcu_seq_ctr(READ_ONCE(sup->srcu_gp_seq)), .idx = idx,
-		.nr_cpus = ssp->srcu_nr_cpus, .per_cpu = true, .readers = srcu_cpu_readers,
-	};
+	uint64_t due = srcu_stall_due_ns(&sup->srcu_stall);
+	struct srcu_stall_report r;
+	struct srcu_stall_gp g;
+	bool warn;
 
-	srcu_stall_held(&sup->srcu_stall, &g);
+	if (!srcu_param(SRCU_PARAM_STALL_TIMEOUT) || (due && srcu_now_ns() < due))
+		return;
+	srcu_lock(&sup->lock);
+	warn = srcu_seq_ctr(sup->srcu_gp_seq) == srcu_seq_ctr(gpseq) &&
+	       srcu_stall_held(&sup->srcu_stall, srcu_seq_ctr(gpseq), &r);
+	srcu_unlock(&sup->lock);
+	if (warn) {
+		g = srcu_stall_gp_of(ssp, idx);
+		srcu_stall_print(&g, &r);
+	}
 }
 
 /*
  * Wait (spinning srcu_retry_check_delay us between tries) until no reader
  * is left on idx, trying trycount times, or more while an expedited GP is
- * pending.  The caller holds srcu_gp_mutex, so srcu_idx cannot change.
+ * pending.
  */
 static bool try_check_zero(struct srcu_tree_struct *ssp, int idx, int trycount)
 {
-	unsigned long curdelay = !srcu_get_delay(ssp);
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	unsigned long curdelay;
 
+	srcu_lock(&sup->lock);
+	curdelay = !srcu_get_delay(ssp);
+	srcu_unlock(&sup->lock);
 	for (;;) {
 		if (srcu_readers_active_idx_check(ssp, idx))
 			return true;
@@ -780,7 +992,7 @@ static bool try_check_zero(struct srcu_tree_struct *ssp, int idx, int trycount)
  * Flip srcu_idx so that new readers use the other index.  E and D are
  * kept although the equal sums just checked already order the flip
  * (a control dependency), as the kernel keeps them: compilers do not
- * promise to respect control dependencies.
+ * promise to respect control dependencies.  Caller holds sup->lock.
  */
 static void srcu_flip(struct srcu_tree_struct *ssp)
 {
@@ -788,9 +1000,31 @@ static void srcu_flip(struct srcu_tree_struct *ssp)
 	WRITE_ONCE(ssp->srcu_idx, ssp->srcu_idx + 1);
 	/*
 	 * A reader whose unlock we missed sees the new index at its next lock
-	 * after its next unlock or lock barrier.
+	 * after its next unlock or lock barrier.  D also orders the flip
+	 * before the SCAN2 state that follows: whoever reads that state
+	 * (acquire) reads the new index.
 	 */
 	smp_mb(); /* D */ /* Pairs with C. */
+}
+
+/* Test-only: srcu_tree_test_gp_hook() (<srcu/testing.h>). */
+static void (*srcu_test_gp_fn)(struct srcu_tree_struct *, int, void *);
+static void *srcu_test_gp_arg;
+
+SRCU_EXPORT void srcu_tree_test_gp_hook(void (*fn)(struct srcu_tree_struct *, int, void *),
+					void *arg)
+{
+	__atomic_store_n(&srcu_test_gp_arg, arg, __ATOMIC_RELAXED);
+	__atomic_store_n(&srcu_test_gp_fn, fn, __ATOMIC_RELEASE);
+}
+
+static void srcu_test_gp_event(struct srcu_tree_struct *ssp, int event)
+{
+	void (*fn)(struct srcu_tree_struct *, int, void *) =
+		__atomic_load_n(&srcu_test_gp_fn, __ATOMIC_ACQUIRE);
+
+	if (caa_unlikely(fn))
+		fn(ssp, event, __atomic_load_n(&srcu_test_gp_arg, __ATOMIC_RELAXED));
 }
 
 /* What one call of srcu_advance_state() achieved. */
@@ -802,104 +1036,146 @@ enum srcu_step {
 };
 
 /*
- * Push the grace period as far as it will go: IDLE -> SCAN1 (start if
- * needed), SCAN1 -> SCAN2 (inactive index clear, flip), SCAN2 -> end
- * (retired index clear).  Called with srcu_gp_mutex held; releases it.
+ * Move grace periods on as far as readers let them, from any thread:
+ * IDLE -> SCAN1 (start one if asked for), SCAN1 -> SCAN2 (inactive index
+ * clear, flip), SCAN2 -> end (retired index clear); at most one grace
+ * period ends per call.
+ *
+ * No lock is held while readers are counted, so several threads may scan
+ * at once (a waiter, a worker, another waiter).  Each step is taken under
+ * sup->lock (the end under srcu_cb_mutex too) and only if srcu_gp_seq has
+ * not moved since the state was read: exactly one thread takes it, and
+ * the scan that allowed it began after that state was read (acquire), so
+ * it counted the right index of this grace period.  A thread preempted
+ * here holds up nobody but itself, outside those short sections.
+ *
+ * by_waiter: the caller waits for a grace period itself (srcu_gp_end()).
  */
-static enum srcu_step srcu_advance_state_locked(struct srcu_tree_struct *ssp)
+static enum srcu_step srcu_advance_state(struct srcu_tree_struct *ssp, bool by_waiter)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	enum srcu_end end;
+	unsigned long gpseq;
 	int idx;
 
-	/* Acquire: see what the previous grace period did. */
-	idx = srcu_seq_state(smp_load_acquire(&sup->srcu_gp_seq));
-	if (idx == SRCU_STATE_IDLE) {
-		srcu_lock(&sup->lock);
-		if (ULONG_CMP_GE(sup->srcu_gp_seq, sup->srcu_gp_seq_needed)) {
+	for (;;) {
+		/* Acquire: the start of this GP, and the flip before its SCAN2. */
+		gpseq = smp_load_acquire(&sup->srcu_gp_seq);
+		if (srcu_seq_state(gpseq) == SRCU_STATE_IDLE) {
+			srcu_lock(&sup->lock);
+			if (ULONG_CMP_GE(sup->srcu_gp_seq, sup->srcu_gp_seq_needed)) {
+				srcu_unlock(&sup->lock);
+				return SRCU_STEP_IDLE;
+			}
+			if (!srcu_seq_state(sup->srcu_gp_seq))
+				srcu_gp_start(ssp);
 			srcu_unlock(&sup->lock);
-			srcu_unlock(&sup->srcu_gp_mutex);
-			return SRCU_STEP_IDLE;
+			continue;
 		}
-		idx = srcu_seq_state(READ_ONCE(sup->srcu_gp_seq));
-		if (idx == SRCU_STATE_IDLE)
-			srcu_gp_start(ssp);
-		srcu_unlock(&sup->lock);
-	}
-
-	if (srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) == SRCU_STATE_SCAN1) {
-		idx = 1 ^ (ssp->srcu_idx & 1);
-		/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
-		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1)) {
-			srcu_stall_check(ssp, idx);
-			srcu_unlock(&sup->srcu_gp_mutex);
+		idx = 1 ^ (READ_ONCE(ssp->srcu_idx) & 1);
+		if (srcu_seq_state(gpseq) == SRCU_STATE_SCAN1) {
+			/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
+			if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1)) {
+				srcu_stall_check(ssp, gpseq, idx);
+				return SRCU_STEP_READERS;
+			}
+			if (!by_waiter)
+				srcu_test_gp_event(ssp, SRCU_TEST_GP_STEP);
+			srcu_lock(&sup->lock);
+			if (sup->srcu_gp_seq == gpseq) {
+				/* Test-only: srcu-torture --broken=no-flip keeps readers where they are. */
+				if (!srcu_test_broken(SRCU_BREAK_NO_FLIP))
+					srcu_flip(ssp);
+				srcu_seq_set_state(&sup->srcu_gp_seq, SRCU_STATE_SCAN2);
+				WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
+			}
+			srcu_unlock(&sup->lock);
+			continue;
+		}
+		/* SCAN2: readers are usually quick, so check twice before sleeping. */
+		/* Test-only: srcu-torture --broken=skip-scan2 skips this scan. */
+		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN2) && !try_check_zero(ssp, idx, 2)) {
+			srcu_stall_check(ssp, gpseq, idx);
 			return SRCU_STEP_READERS;
 		}
-		/* Test-only: srcu-torture --broken=no-flip keeps readers where they are. */
-		if (!srcu_test_broken(SRCU_BREAK_NO_FLIP))
-			srcu_flip(ssp);
-		srcu_lock(&sup->lock);
-		srcu_seq_set_state(&sup->srcu_gp_seq, SRCU_STATE_SCAN2);
-		WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
-		srcu_unlock(&sup->lock);
+		if (!by_waiter)
+			srcu_test_gp_event(ssp, SRCU_TEST_GP_STEP);
+		end = srcu_gp_end(ssp, gpseq, by_waiter);
+		if (end != SRCU_END_LOST)
+			return end == SRCU_END_STARTED ? SRCU_STEP_STARTED : SRCU_STEP_ENDED;
 	}
-
-	/* SCAN2: readers are usually quick, so check twice before sleeping. */
-	idx = 1 ^ (ssp->srcu_idx & 1);
-	/* Test-only: srcu-torture --broken=skip-scan2 skips this scan. */
-	if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN2) && !try_check_zero(ssp, idx, 2)) {
-		srcu_stall_check(ssp, idx);
-		srcu_unlock(&sup->srcu_gp_mutex);
-		return SRCU_STEP_READERS;
-	}
-	WRITE_ONCE(sup->srcu_n_exp_nodelay, 0);
-	return srcu_gp_end(ssp) ? SRCU_STEP_STARTED : SRCU_STEP_ENDED;
 }
 
 /*
- * Queue process_srcu() again if grace periods are still wanted (starting
- * one if none runs), else let it go idle.
+ * If grace periods are still wanted, make sure one runs (starting it if
+ * none does) and ask for process_srcu() as srcu_gp_work_locked() does.
+ * Caller holds sup->lock; returns true if the caller must kick the work.
  */
-static void srcu_reschedule(struct srcu_tree_struct *ssp, unsigned long delay)
+static bool srcu_reschedule_locked(struct srcu_tree_struct *ssp, unsigned long delay,
+				   uint64_t poll_ns)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	bool pushgp = true;
 
-	srcu_lock(&sup->lock);
 	if (ULONG_CMP_GE(sup->srcu_gp_seq, sup->srcu_gp_seq_needed)) {
 		SRCU_BUG_ON(srcu_seq_state(sup->srcu_gp_seq));
-		pushgp = false;	/* Every request served: idle. */
-	} else if (!srcu_seq_state(sup->srcu_gp_seq)) {
-		srcu_gp_start(ssp);	/* A request and no GP: start one. */
+		return false;	/* Every request served: idle. */
 	}
-	if (pushgp)
-		srcu_mark_gp_work_locked(sup, delay);
-	srcu_unlock(&sup->lock);
-	if (pushgp)
-		srcu_queue_gp_work(sup, delay);
+	if (!srcu_seq_state(sup->srcu_gp_seq))
+		srcu_gp_start(ssp);	/* A request and no GP: start one. */
+	return srcu_gp_work_locked(sup, delay, poll_ns);
 }
 
-/* The grace-period work item (GP pool). */
+/*
+ * The first update-side call on ssp in a fork() child (check_init's fork
+ * generation moved on).  A grace period that a thread of the parent was
+ * driving, an expedited waiter, which asks the work for nothing while it
+ * drives, has no driver here: hand it to the work now, as that waiter
+ * would have when done.  Harmless if the work was asked for already.
+ */
+static void srcu_after_fork(struct srcu_tree_struct *ssp, struct srcu_tree_usage *sup)
+{
+	bool kick;
+
+	srcu_lock(&sup->lock);
+	WRITE_ONCE(sup->srcu_fork_gen, READ_ONCE(srcu_fork_gen));
+	kick = srcu_reschedule_locked(ssp, 0, 0);
+	srcu_unlock(&sup->lock);
+	if (kick)
+		srcu_gp_work_kick(sup);
+}
+
+/*
+ * The grace-period work item (GP pool): the kernel's process_srcu().  A
+ * run that finds the work asleep on its timer, with an expedited request
+ * made during that sleep and neither promoted nor served by its own
+ * caller, is the seed's transfer, counted here.  Expedited grace periods
+ * held up by readers are looked at again after a poll (srcu_poll_ns()),
+ * not at once: a worker that requeued itself at once would keep the CPU
+ * from a reader it preempted.
+ */
 static void process_srcu(struct srcu_work *work)
 {
 	struct srcu_tree_usage *sup = caa_container_of(work, struct srcu_tree_usage, work);
 	struct srcu_tree_struct *ssp = sup->srcu_ssp;
 	unsigned long curdelay, j;
 	enum srcu_step step;
+	uint64_t poll_ns = 0;
+	bool deferred, kick;
 
-	/*
-	 * Slept out a delay although an expedited request came after the
-	 * sleep began?  (Not a back-off the delay rules chose with the
-	 * request already pending.)
-	 */
 	srcu_lock(&sup->lock);
-	if (sup->srcu_gp_sleeping &&
-	    ULONG_CMP_LT(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp) &&
-	    ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp))
+	if (srcu_gp_asleep(sup) &&
+	    ULONG_CMP_LT(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp))
 		WRITE_ONCE(sup->n_transfers, sup->n_transfers + 1);
-	WRITE_ONCE(sup->srcu_gp_sleeping, false);
+	WRITE_ONCE(sup->srcu_gp_work, SRCU_GPW_IDLE);
+	deferred = sup->srcu_cbs_deferred;
+	sup->srcu_cbs_deferred = false;
 	srcu_unlock(&sup->lock);
-	srcu_lock(&sup->srcu_gp_mutex);
-	step = srcu_advance_state_locked(ssp);
+	if (deferred)
+		srcu_schedule_deferred_cbs(ssp);
+
+	step = srcu_advance_state(ssp, false);
+	srcu_test_gp_event(ssp, SRCU_TEST_GP_SCANNED);
+	srcu_lock(&sup->lock);
 	curdelay = step == SRCU_STEP_STARTED ? 0 : srcu_get_delay(ssp);
 	if (curdelay) {
 		WRITE_ONCE(sup->reschedule_count, 0);
@@ -916,51 +1192,63 @@ static void process_srcu(struct srcu_work *work)
 			WRITE_ONCE(sup->reschedule_jiffies, j);
 		}
 	}
-	srcu_reschedule(ssp, curdelay);
+	if (!curdelay && step == SRCU_STEP_READERS)
+		poll_ns = srcu_poll_ns(sup, READ_ONCE(sup->srcu_n_exp_nodelay));
+	kick = srcu_reschedule_locked(ssp, curdelay, poll_ns);
+	srcu_unlock(&sup->lock);
+	srcu_test_gp_event(ssp, SRCU_TEST_GP_DECIDED);
+	if (kick)
+		srcu_gp_work_kick(sup);
 }
 
 /* Funnel. */
 
 /*
- * An expedited request was recorded while a grace period may be running.
- * The kernel leaves a process_srcu() that sleeps on its one-jiffy timer
- * asleep (grace-period transfer, the seed thread).  With promote_inflight
- * we wake it now, unless the caller is about to drive the state machine
- * itself.  Caller holds sup->lock; returns true if the caller must wake
- * the worker (srcu_queue_gp_work(sup, 0)) once it has dropped the lock.
+ * An expedited request was recorded at the root (srcu_gp_seq_needed_exp).
+ * Caller holds sup->lock.  If the grace period in progress sleeps on the
+ * work's timer, the kernel leaves it asleep, and so do we with
+ * promote_inflight=0: the request waits (the seed's transfer, counted when
+ * the timer fires).  With promotion we wake it now (counted), unless the
+ * caller drives the state machine itself: the sleep then stays, and the
+ * request is marked as seen by it, so that the timer does not count a
+ * transfer nobody suffered.  A request whose caller does not drive needs
+ * the work to run now.  Returns true if the caller must kick the work
+ * (srcu_gp_work_kick()) once it has dropped the lock.
  */
-static bool srcu_promote_inflight_locked(struct srcu_tree_usage *sup, bool caller_drives)
+static bool srcu_exp_request_locked(struct srcu_tree_usage *sup, bool caller_drives)
 {
-	if (!srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT) || !READ_ONCE(sup->srcu_gp_sleeping))
-		return false;
-	if (!srcu_seq_state(sup->srcu_gp_seq))
-		return false;
-	WRITE_ONCE(sup->srcu_gp_sleeping, false);
-	WRITE_ONCE(sup->n_promotions, sup->n_promotions + 1);
-	return !caller_drives;
+	if (srcu_gp_asleep(sup)) {
+		if (!srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT))
+			return false;
+		WRITE_ONCE(sup->n_promotions, sup->n_promotions + 1);
+		if (caller_drives)
+			WRITE_ONCE(sup->srcu_sleep_needed_exp, sup->srcu_gp_seq_needed_exp);
+	}
+	return !caller_drives && srcu_gp_work_locked(sup, 0, 0);
 }
 
 /*
  * Record an expedited request for grace period s, which is already
  * requested as normal, from snp up to the root (srcu_funnel_exp_start).
+ * Returns true if the caller must kick the work.
  */
-static void srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node *snp,
+static bool srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node *snp,
 				  unsigned long s, bool caller_drives)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	unsigned long sgsne;
-	bool wake;
+	bool kick;
 
 	for (; snp; snp = snp->srcu_parent) {
 		sgsne = READ_ONCE(snp->srcu_gp_seq_needed_exp);
 		if (srcu_seq_done(&sup->srcu_gp_seq, s) ||
 		    (sgsne != SRCU_SNP_INIT_SEQ && ULONG_CMP_GE(sgsne, s)))
-			return;
+			return false;
 		srcu_lock(&snp->lock);
 		sgsne = snp->srcu_gp_seq_needed_exp;
 		if (sgsne != SRCU_SNP_INIT_SEQ && ULONG_CMP_GE(sgsne, s)) {
 			srcu_unlock(&snp->lock);
-			return;
+			return false;
 		}
 		WRITE_ONCE(snp->srcu_gp_seq_needed_exp, s);
 		srcu_unlock(&snp->lock);
@@ -968,19 +1256,20 @@ static void srcu_funnel_exp_start(struct srcu_tree_struct *ssp, struct srcu_node
 	srcu_lock_sup_contention(sup);
 	if (ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, s))
 		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, s);
-	wake = srcu_promote_inflight_locked(sup, caller_drives);
+	kick = srcu_exp_request_locked(sup, caller_drives);
 	srcu_unlock(&sup->lock);
-	if (wake)
-		srcu_queue_gp_work(sup, 0);
+	return kick;
 }
 
 /*
  * Make sure grace period s will happen: climb from sdp's leaf, stopping
  * where someone already asked for s (the funnel), and at the root record
- * the request and start the grace period if none is running.  Called
- * inside an SRCU reader so that the counter cannot wrap meanwhile.
- * Returns true if it started a grace period, which the caller then hands
- * to a worker (srcu_kick_gp()) or drives itself.
+ * the request and start the grace period if none is running, asking for
+ * its work: after the kernel's delay if normal, now if expedited (unless
+ * the caller drives it itself).  Called inside an SRCU reader so that the
+ * counter cannot wrap meanwhile.  Returns true if the caller must kick the
+ * work (srcu_gp_work_kick()), which it does once it has left that reader:
+ * a grace period run now would find it inside on the index it retires.
  */
 static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data *sdp,
 				 unsigned long s, bool do_norm, bool caller_drives)
@@ -989,7 +1278,7 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 	int idx = srcu_seq_ctr(s) % 4;
 	struct srcu_node *snp, *snp_leaf;
 	unsigned long sgsne, snp_seq;
-	bool started = false, wake = false;
+	bool kick = false;
 
 	/* Acquire: the tree is fully built once the state says so. */
 	if (smp_load_acquire(&sup->srcu_size_state) < SRCU_SIZE_WAIT_BARRIER)
@@ -1011,9 +1300,7 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 				srcu_schedule_cbs_sdp(sdp, do_norm ? SRCU_INTERVAL : 0);
 				return false;
 			}
-			if (!do_norm)
-				srcu_funnel_exp_start(ssp, snp, s, caller_drives);
-			return false;
+			return !do_norm && srcu_funnel_exp_start(ssp, snp, s, caller_drives);
 		}
 		snp->srcu_have_cbs[idx] = s;
 		if (snp == snp_leaf)
@@ -1030,43 +1317,27 @@ static bool srcu_funnel_gp_start(struct srcu_tree_struct *ssp, struct srcu_data 
 		WRITE_ONCE(sup->srcu_gp_seq_needed, s);
 	if (!do_norm && ULONG_CMP_LT(sup->srcu_gp_seq_needed_exp, s))
 		WRITE_ONCE(sup->srcu_gp_seq_needed_exp, s);
-
 	if (!srcu_seq_done(&sup->srcu_gp_seq, s) &&
 	    srcu_seq_state(sup->srcu_gp_seq) == SRCU_STATE_IDLE) {
 		srcu_gp_start(ssp);
-		started = true;
-	} else if (!do_norm) {
-		wake = srcu_promote_inflight_locked(sup, caller_drives);
+		if (do_norm)
+			kick = srcu_gp_work_locked(sup, srcu_get_delay(ssp), 0);
 	}
+	if (!do_norm)
+		kick = srcu_exp_request_locked(sup, caller_drives);
 	srcu_unlock(&sup->lock);
-	if (wake)
-		srcu_queue_gp_work(sup, 0);
-	return started;
+	return kick;
 }
 
-/*
- * Queue process_srcu() for a grace period the funnel just started: at once
- * if an expedited GP is pending, else one jiffy out.  Called after the
- * requester has left its internal reader, which the GP would otherwise
- * find still inside on the index it retires and wait for; the delay is
- * computed now, so an expedited request that came meanwhile counts.
- */
-static void srcu_kick_gp(struct srcu_tree_struct *ssp)
+/* Grace period s is asked for as expedited by a callback or expedite_current. */
+static void srcu_note_exp_cbs(struct srcu_tree_usage *sup, unsigned long s)
 {
-	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	unsigned long old = __atomic_load_n(&sup->srcu_exp_cbs_seq, __ATOMIC_RELAXED);
 
-	unsigned long delay = 0;
-	bool push;
-
-	srcu_lock(&sup->lock);
-	push = ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed);
-	if (push) {
-		delay = srcu_get_delay(ssp) ? SRCU_INTERVAL : 0;
-		srcu_mark_gp_work_locked(sup, delay);
-	}
-	srcu_unlock(&sup->lock);
-	if (push)
-		srcu_queue_gp_work(sup, delay);
+	while (ULONG_CMP_LT(old, s) &&
+	       !__atomic_compare_exchange_n(&sup->srcu_exp_cbs_seq, &old, s, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 }
 
 /* This thread's srcu_data for queueing callbacks: CPU 0's while small. */
@@ -1080,14 +1351,15 @@ static struct srcu_data *srcu_this_sdp(struct srcu_tree_struct *ssp, int ss_stat
 /*
  * Queue rhp (if any) for the grace period that a call made now needs, and
  * make sure that grace period (or its expedited form) is requested.
- * Returns that grace period's number (the polling cookie).
+ * caller_drives: the caller (an expedited waiter) drives the state machine
+ * itself.  Returns that grace period's number (the polling cookie).
  */
 static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 					     struct rcu_head *rhp, bool do_norm,
 					     bool caller_drives)
 {
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
-	bool needgp = false, needexp = false, started = false;
+	bool needgp = false, needexp = false, kick = false;
 	struct srcu_node *sdp_mynode;
 	struct srcu_data *sdp;
 	int idx, ss_state;
@@ -1098,8 +1370,10 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 	ss_state = smp_load_acquire(&sup->srcu_size_state);
 	sdp = srcu_this_sdp(ssp, ss_state);
 	srcu_lock_sdp_contention(sdp);
-	if (rhp)
+	if (rhp) {
 		srcu_segcblist_enqueue(&sdp->srcu_cblist, rhp);
+		WRITE_ONCE(sdp->n_cbs_queued, sdp->n_cbs_queued + 1);
+	}
 	/*
 	 * Snapshot before reading the current GP for advancing: the other
 	 * order can find WAIT done but NEXT_READY started, snapshot one GP
@@ -1121,15 +1395,16 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 	}
 	srcu_unlock(&sdp->lock);
 
+	if (!do_norm && !caller_drives)
+		srcu_note_exp_cbs(sup, s);
 	sdp_mynode = ss_state < SRCU_SIZE_WAIT_BARRIER ? NULL : sdp->mynode;
 	if (needgp)
-		started = srcu_funnel_gp_start(ssp, sdp, s, do_norm, caller_drives);
+		kick = srcu_funnel_gp_start(ssp, sdp, s, do_norm, caller_drives);
 	else if (needexp)
-		srcu_funnel_exp_start(ssp, sdp_mynode, s, caller_drives);
+		kick = srcu_funnel_exp_start(ssp, sdp_mynode, s, caller_drives);
 	srcu_internal_read_unlock(ssp, idx);
-	/* An expedited waiter runs the GP it started itself. */
-	if (started && !(caller_drives && !do_norm))
-		srcu_kick_gp(ssp);
+	if (kick)
+		srcu_gp_work_kick(sup);
 	return s;
 }
 
@@ -1142,8 +1417,6 @@ static void __call_srcu(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
 		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
 	srcu_debug_check_live(ssp, "call_srcu()");
 	rhp->func = func;
-	check_init_srcu_struct(ssp);
-	__atomic_fetch_add(&ssp->srcu_sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
 	(void)srcu_gp_start_if_needed(ssp, rhp, do_norm, false);
 	/* If the pools have no worker yet, the work this needs may be queued already. */
 	srcu_wq_prepare((1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
@@ -1180,6 +1453,7 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	struct srcu_cblist *batch = &sdp->srcu_invoking;
 	struct rcu_head *rhp;
+	long left;
 	bool more;
 
 	srcu_lock(&sdp->lock);
@@ -1199,13 +1473,18 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	 * so no one else can have left the flag set): that callback is the
 	 * parent's; go on with the ones behind it.
 	 */
-	__atomic_store_n(&sdp->srcu_cbs_in_flight, batch->len, __ATOMIC_RELAXED);
+	left = batch->len;
+	__atomic_store_n(&sdp->srcu_cbs_in_flight, left, __ATOMIC_RELAXED);
 	srcu_unlock(&sdp->lock);
 
+	/*
+	 * This thread alone writes the two counts below while it invokes
+	 * (srcu_cblist_invoking): plain stores, no read-modify-write.
+	 */
 	while ((rhp = srcu_cblist_dequeue(batch)) != NULL) {
 		bool ours = rhp->func == srcu_barrier_cb;
 
-		__atomic_fetch_add(&sup->n_cbs_invoked, 1, __ATOMIC_RELAXED);
+		WRITE_ONCE(sdp->n_cbs_invoked, sdp->n_cbs_invoked + 1);
 		/*
 		 * Release: a callback is over before cleanup can see the count
 		 * drop.  srcu_barrier()'s own callback, which cannot block,
@@ -1214,14 +1493,14 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 		 * which fork() does not wait for.
 		 */
 		if (ours) {
-			__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
 			rhp->func(rhp);
 			continue;
 		}
 		srcu_wq_user_begin();
 		rhp->func(rhp);
 		srcu_wq_user_end();
-		__atomic_fetch_sub(&sdp->srcu_cbs_in_flight, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
 	}
 
 	srcu_lock(&sdp->lock);
@@ -1256,75 +1535,74 @@ static struct srcu_wq_owner srcu_work_owner(struct srcu_tree_struct *ssp, unsign
 	return (struct srcu_wq_owner){ .pools = pools, .mine = srcu_work_of, .arg = ssp };
 }
 
-/* Promotion off, and process_srcu() asleep on its timer: leave it be. */
-static bool srcu_gp_kept_asleep(struct srcu_tree_usage *sup)
-{
-	return READ_ONCE(sup->srcu_gp_sleeping) &&
-	       !srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT);
-}
-
 /*
- * Drive the state machine from this thread until grace period s is done,
- * as long as that is what a worker would do now anyway: an expedited GP
- * runs with no delay.  Gives up (returns false) when readers remain after
- * the expedited spins, or when a normal grace period sleeps on its timer
- * and promotion is off (the kernel's behaviour: the expedited request
- * waits for it).
+ * Sleep until a grace period ends (srcu_gp_end() wakes us), timeout_ns at
+ * most if not 0, unless s is done already.  The waiter counts itself, then
+ * reads the futex word, then srcu_gp_seq; the ender stores srcu_gp_seq,
+ * bumps the word, then reads the count, all sequentially consistent:
+ * either we see s done (or a changed word, and FUTEX_WAIT returns at once)
+ * or the ender sees us and wakes us.  Counted only while asleep, so that
+ * an ender that is itself the only waiter makes no wake-up call.
  */
-static bool srcu_drive_expedited(struct srcu_tree_struct *ssp, unsigned long s)
-{
-	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	enum srcu_step step = SRCU_STEP_IDLE;
-	bool drove = false;
-
-	while (!srcu_seq_done(&sup->srcu_gp_seq, s)) {
-		/*
-		 * Kernel mode: a normal GP asleep on its timer keeps its delay.
-		 * Otherwise whoever holds srcu_gp_mutex is driving right now (it
-		 * never sleeps on a timer holding it): wait for the step to end
-		 * and carry on from there, rather than sleep until a worker has
-		 * driven our GP too and wakes us.
-		 */
-		if (srcu_gp_kept_asleep(sup))
-			return false;
-		srcu_lock(&sup->srcu_gp_mutex);
-		if (srcu_gp_kept_asleep(sup)) {
-			srcu_unlock(&sup->srcu_gp_mutex);
-			break;
-		}
-		drove = true;
-		step = srcu_advance_state_locked(ssp);
-		if (step == SRCU_STEP_READERS || step == SRCU_STEP_IDLE)
-			break;
-	}
-	/* Whoever stops driving leaves what is left (readers, a next GP) to a worker. */
-	if (drove)
-		srcu_reschedule(ssp, step == SRCU_STEP_STARTED ? 0 : srcu_get_delay(ssp));
-	return srcu_seq_done(&sup->srcu_gp_seq, s);
-}
-
-/* Sleep until grace period s has ended; srcu_gp_end() wakes us. */
-static void srcu_wait_gp(struct srcu_tree_struct *ssp, unsigned long s)
+static void srcu_sleep_for_gp_end(struct srcu_tree_struct *ssp, unsigned long s,
+				  uint64_t timeout_ns)
 {
 	const struct srcu_wq_owner gp_work = srcu_work_owner(ssp, 1u << SRCU_WQ_GP);
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	int32_t val;
 
 	__atomic_fetch_add(&sup->srcu_gp_waiters, 1, __ATOMIC_SEQ_CST);
-	for (;;) {
-		val = __atomic_load_n(&sup->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
-		if (srcu_seq_done(&sup->srcu_gp_seq, s))
-			break;
-		srcu_wq_wait(&sup->srcu_gp_end_futex, val, &gp_work);
-	}
+	val = __atomic_load_n(&sup->srcu_gp_end_futex, __ATOMIC_SEQ_CST);
+	if (!srcu_seq_done(&sup->srcu_gp_seq, s))
+		srcu_wq_wait(&sup->srcu_gp_end_futex, val, &gp_work, timeout_ns);
 	__atomic_fetch_sub(&sup->srcu_gp_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Wait for grace period s as an expedited waiter: drive the state machine
+ * from this thread until s is done, never waiting for a worker to be
+ * scheduled.  While readers hold a grace period up, sleep a moment
+ * (srcu_poll_ns(), woken early by any grace period's end) and look again:
+ * a reader this thread preempted gets its CPU back, and the next look
+ * needs no other thread.  With promote_inflight=0, a grace period asleep
+ * on the work's timer is left to it and the waiter sleeps until it ends:
+ * the kernel's behaviour, and the seed's transfer.
+ */
+static void srcu_wait_expedited(struct srcu_tree_struct *ssp, unsigned long s)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	enum srcu_step step = SRCU_STEP_IDLE;
+	unsigned long polls = 0;
+	bool drove = false, kick;
+
+	while (!srcu_seq_done(&sup->srcu_gp_seq, s)) {
+		if (!srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT) && srcu_gp_asleep(sup)) {
+			srcu_sleep_for_gp_end(ssp, s, 0);
+			continue;
+		}
+		step = srcu_advance_state(ssp, true);
+		drove = true;
+		if (step == SRCU_STEP_READERS) {
+			__atomic_fetch_add(&sup->n_waiter_polls, 1, __ATOMIC_RELAXED);
+			srcu_sleep_for_gp_end(ssp, s, srcu_poll_ns(sup, polls++));
+		}
+	}
+	if (!drove)
+		return;
+	/* What is left (a grace period started for others) goes to the work. */
+	srcu_lock(&sup->lock);
+	kick = srcu_reschedule_locked(ssp, step == SRCU_STEP_STARTED ? 0 : srcu_get_delay(ssp), 0);
+	srcu_unlock(&sup->lock);
+	if (kick)
+		srcu_gp_work_kick(sup);
 }
 
 /*
  * Wait for a full grace period.  The waiter needs grace period s (the
  * snapshot), exactly as a callback queued now would; srcu_seq_done() with
  * the full barrier after it gives the same ordering guarantee as the
- * callback path, as poll_state_synchronize_srcu() does.
+ * callback path, as poll_state_synchronize_srcu() does.  A normal wait
+ * leaves the grace periods to the work, at the kernel's pace.
  */
 static void __synchronize_srcu(struct srcu_tree_struct *ssp, bool do_norm)
 {
@@ -1332,11 +1610,12 @@ static void __synchronize_srcu(struct srcu_tree_struct *ssp, bool do_norm)
 
 	check_init_srcu_struct(ssp);
 	s = srcu_gp_start_if_needed(ssp, NULL, do_norm, !do_norm);
-	if (!do_norm && srcu_drive_expedited(ssp, s)) {
-		smp_mb(); /* The GP comes before what the caller does next. */
-		return;
+	if (do_norm) {
+		while (!srcu_seq_done(&ssp->srcu_sup->srcu_gp_seq, s))
+			srcu_sleep_for_gp_end(ssp, s, 0);
+	} else {
+		srcu_wait_expedited(ssp, s);
 	}
-	srcu_wait_gp(ssp, s);
 	smp_mb(); /* The GP comes before what the caller does next. */
 }
 
@@ -1477,7 +1756,7 @@ static void srcu_barrier_wait(struct srcu_tree_usage *sup, unsigned long end,
 		val = __atomic_load_n(&sup->srcu_barrier_ends, __ATOMIC_SEQ_CST);
 		if (ULONG_CMP_GE(smp_load_acquire(&sup->srcu_barrier_seq), end))
 			break;
-		srcu_wq_wait(&sup->srcu_barrier_ends, val, o);
+		srcu_wq_wait(&sup->srcu_barrier_ends, val, o, 0);
 	}
 	smp_mb(); /* The barrier comes before what the caller does next. */
 }
@@ -1492,7 +1771,7 @@ static void srcu_barrier_one_cpu(struct srcu_tree_usage *sup, struct srcu_data *
 	__atomic_fetch_add(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
 	sdp->srcu_barrier_head.func = srcu_barrier_cb;
 	if (srcu_segcblist_entrain(&sdp->srcu_cblist, &sdp->srcu_barrier_head))
-		__atomic_fetch_add(&sup->n_cbs_queued, 1, __ATOMIC_RELAXED);
+		WRITE_ONCE(sdp->n_cbs_queued, sdp->n_cbs_queued + 1);
 	else
 		__atomic_fetch_sub(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
 	srcu_unlock(&sdp->lock);
@@ -1647,27 +1926,36 @@ SRCU_EXPORT void srcu_tree_read_unlock(struct srcu_tree_struct *ssp, int idx)
  * readers are not using, as one that read srcu_idx before the last flip
  * and counts itself only now would be: the straggler that SCAN1 waits for.
  * So that it tests SCAN1, it waits (10 ms at most) until no grace period
- * is in SCAN2, whose scan of that index would see it anyway, and counts
- * itself holding srcu_gp_mutex, so that no scan or flip runs meanwhile.
+ * runs, and counts itself holding sup->lock, under which grace periods
+ * start and flip: the next SCAN1 scan begins after its count.
  */
 SRCU_EXPORT int srcu_tree_test_read_lock_straggler(struct srcu_tree_struct *ssp)
 {
 	struct srcu_tree_usage *sup;
 	struct srcu_tree_reader *r;
+	bool idle = false;
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock()");
 	sup = check_init_srcu_struct(ssp);
 	r = srcu_tree_readers(ssp, SRCU_READ_FLAVOR_NORMAL);
-	for (int us = 0; us < 10000 && srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) ==
-				       SRCU_STATE_SCAN2; us++)
-		srcu_udelay(1);
-	/* If a GP got to SCAN2 meanwhile, its scan is the one that must see us. */
-	srcu_lock(&sup->srcu_gp_mutex);
-	idx = 1 ^ (ssp->srcu_idx & 0x1);	/* srcu_gp_mutex: no flip now */
+	for (int us = 0; !idle && us < 10000; us += 10) {
+		if (!srcu_seq_state(READ_ONCE(sup->srcu_gp_seq))) {
+			srcu_lock(&sup->lock);
+			idle = !srcu_seq_state(sup->srcu_gp_seq);
+			if (idle)
+				break;
+			srcu_unlock(&sup->lock);
+		}
+		srcu_udelay(10);
+	}
+	/* After 10 ms, as it comes: a SCAN2 of that index would see us too. */
+	if (!idle)
+		srcu_lock(&sup->lock);
+	idx = 1 ^ (ssp->srcu_idx & 0x1);	/* sup->lock: no flip now */
 	srcu_tree_ctr_inc_atomic(ssp, r, idx, false);
 	smp_mb(); /* B */ /* Pairs with A and E, as a reader's. */
-	srcu_unlock(&sup->srcu_gp_mutex);
+	srcu_unlock(&sup->lock);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
 	return idx;
 }
@@ -1776,11 +2064,16 @@ SRCU_EXPORT int srcu_tree_get_stats(struct srcu_tree_struct *ssp, struct srcu_st
 	st->gp_expedited = READ_ONCE(sup->n_gp_expedited);
 	st->promotions = READ_ONCE(sup->n_promotions);
 	st->transfers = READ_ONCE(sup->n_transfers);
-	st->cbs_queued = __atomic_load_n(&sup->n_cbs_queued, __ATOMIC_RELAXED);
-	st->cbs_invoked = __atomic_load_n(&sup->n_cbs_invoked, __ATOMIC_RELAXED);
+	for (unsigned int cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++) {
+		st->cbs_queued += READ_ONCE(sup->sda[cpu].n_cbs_queued);
+		st->cbs_invoked += READ_ONCE(sup->sda[cpu].n_cbs_invoked);
+	}
 	srcu_readers_active(ssp, st->readers);
 	st->reader_flavours = READ_ONCE(ssp->srcu_reader_flavor);
 	st->membarrier = srcu_membarrier_ok();
+	st->gp_sleeping = srcu_gp_asleep(sup);
+	st->gp_by_waiter = READ_ONCE(sup->n_gp_by_waiter);
+	st->waiter_polls = __atomic_load_n(&sup->n_waiter_polls, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -10,6 +10,10 @@
  * that scans for readers, which runs anyway while readers hold a grace
  * period up (Tree's process_srcu() and the threads that drive the state
  * machine or help a workerless pool; Tiny's timer, srcu_tiny_stall_check()).
+ *
+ * The state (struct srcu_stall, in the srcu_struct) is written under the
+ * struct's lock; its fields are atomic so that the due time can also be
+ * read without it, as a hint that nothing is due yet.
  */
 #include <stdio.h>
 
@@ -31,11 +35,11 @@ static uint64_t stall_timeout_ns(void)
 
 uint64_t srcu_stall_due_ns(const struct srcu_stall *st)
 {
-	uint64_t t = stall_timeout_ns();
+	uint64_t t = stall_timeout_ns(), since = READ_ONCE(st->since_ns);
 
-	if (!t || !st->since_ns)
+	if (!t || !since)
 		return 0;
-	return st->warnings ? st->next_ns : st->since_ns + t;
+	return READ_ONCE(st->warnings) ? READ_ONCE(st->next_ns) : since + t;
 }
 
 /*
@@ -52,6 +56,47 @@ static uint64_t stall_interval(uint64_t timeout, unsigned int n)
 	while (--n > 0 && i < cap)
 		i *= 2;
 	return i < cap ? i : cap;
+}
+
+bool srcu_stall_held(struct srcu_stall *st, unsigned long gp, struct srcu_stall_report *r)
+{
+	uint64_t timeout = stall_timeout_ns(), now, due;
+
+	if (!timeout) {
+		WRITE_ONCE(st->since_ns, 0);	/* Off: forget it, and say nothing at its end. */
+		WRITE_ONCE(st->warnings, 0);
+		return false;
+	}
+	now = srcu_now_ns();
+	if (!READ_ONCE(st->since_ns) || st->gp != gp) {
+		st->gp = gp;
+		WRITE_ONCE(st->warnings, 0);
+		WRITE_ONCE(st->since_ns, now);
+		return false;
+	}
+	due = srcu_stall_due_ns(st);
+	if (now < due)
+		return false;
+	*r = (struct srcu_stall_report){
+		.gp = gp, .held_ns = now - st->since_ns, .warnings = st->warnings + 1,
+	};
+	WRITE_ONCE(st->next_ns, now + stall_interval(timeout, r->warnings));
+	WRITE_ONCE(st->warnings, r->warnings);
+	return true;
+}
+
+bool srcu_stall_ended(struct srcu_stall *st, struct srcu_stall_report *r)
+{
+	bool warned = READ_ONCE(st->since_ns) && READ_ONCE(st->warnings);
+
+	if (warned)
+		*r = (struct srcu_stall_report){
+			.gp = st->gp, .held_ns = srcu_now_ns() - st->since_ns,
+			.warnings = st->warnings, .ended = true,
+		};
+	WRITE_ONCE(st->since_ns, 0);
+	WRITE_ONCE(st->warnings, 0);
+	return warned;
 }
 
 /*
@@ -85,52 +130,25 @@ static long stall_readers(const struct srcu_stall_gp *g, char *buf, size_t size)
 	return sum;
 }
 
-static void stall_warn(const struct srcu_stall *st, const struct srcu_stall_gp *g,
-		       uint64_t now)
+void srcu_stall_print(const struct srcu_stall_gp *g, const struct srcu_stall_report *r)
 {
+	const char *open = g->name ? " (" : "", *name = g->name ? g->name : "";
+	const char *close = g->name ? ")" : "";
+	double held = (double)r->held_ns / NSEC_PER_SEC;
 	char cpus[512];
-	long readers = stall_readers(g, cpus, sizeof(cpus));
+	long readers;
 
+	if (r->ended) {
+		SRCU_PRIV(warn)("stall: grace period %lu of srcu_struct %p%s%s%s ended after "
+				"%.1f s (%u warning%s)", r->gp, g->ssp, open, name, close,
+				held, r->warnings, r->warnings == 1 ? "" : "s");
+		return;
+	}
+	readers = stall_readers(g, cpus, sizeof(cpus));
 	SRCU_PRIV(warn)("stall: grace period %lu of srcu_struct %p%s%s%s held up for %.1f s "
 			"by %ld reader%s on index %d%s; warning %u, stall_timeout=%ld",
-			g->gp, g->ssp, g->name ? " (" : "", g->name ? g->name : "",
-			g->name ? ")" : "", (double)(now - st->since_ns) / NSEC_PER_SEC,
-			readers, readers == 1 ? "" : "s", g->idx, cpus,
-			st->warnings + 1, srcu_param(SRCU_PARAM_STALL_TIMEOUT));
+			r->gp, g->ssp, open, name, close, held, readers,
+			readers == 1 ? "" : "s", g->idx, cpus, r->warnings,
+			srcu_param(SRCU_PARAM_STALL_TIMEOUT));
 	srcu_debug_stall_holders(g->ssp);
-}
-
-void srcu_stall_held(struct srcu_stall *st, const struct srcu_stall_gp *g)
-{
-	uint64_t timeout = stall_timeout_ns(), now;
-
-	if (!timeout) {
-		st->since_ns = 0;	/* Off: forget it, and say nothing at its end. */
-		st->warnings = 0;
-		return;
-	}
-	now = srcu_now_ns();
-	if (!st->since_ns || st->gp != g->gp) {
-		st->gp = g->gp;
-		st->since_ns = now;
-		st->warnings = 0;
-		return;
-	}
-	if (now < srcu_stall_due_ns(st))
-		return;
-	stall_warn(st, g, now);
-	st->warnings++;
-	st->next_ns = now + stall_interval(timeout, st->warnings);
-}
-
-void srcu_stall_ended(struct srcu_stall *st, const void *ssp, const char *name)
-{
-	if (st->warnings)
-		SRCU_PRIV(warn)("stall: grace period %lu of srcu_struct %p%s%s%s ended after "
-				"%.1f s (%u warning%s)", st->gp, ssp, name ? " (" : "",
-				name ? name : "", name ? ")" : "",
-				(double)(srcu_now_ns() - st->since_ns) / NSEC_PER_SEC,
-				st->warnings, st->warnings == 1 ? "" : "s");
-	st->since_ns = 0;
-	st->warnings = 0;
 }

@@ -286,20 +286,26 @@ static bool wq_timer_insert_locked(struct wq_pool *p, struct srcu_work *w)
 	return pos == &p->timers;
 }
 
-static uint64_t wq_deadline(unsigned long delay)
+/* Nanoseconds in delay jiffies, saturated. */
+static uint64_t wq_jiffies_ns(unsigned long delay)
 {
-	uint64_t now = srcu_now_ns(), j = srcu_jiffy_ns();
+	uint64_t j = srcu_jiffy_ns();
 
-	if (delay > (UINT64_MAX - now) / j)
-		return UINT64_MAX;
-	return now + (uint64_t)delay * j;
+	return delay > UINT64_MAX / j ? UINT64_MAX : (uint64_t)delay * j;
+}
+
+static uint64_t wq_deadline(uint64_t delay_ns)
+{
+	uint64_t now = srcu_now_ns();
+
+	return delay_ns > UINT64_MAX - now ? UINT64_MAX : now + delay_ns;
 }
 
 /*
- * Arm w's timer unless it is pending.  Returns true if armed.  Caller
- * holds p->lock.
+ * Arm w's timer delay_ns from now unless it is pending.  Returns true if
+ * armed.  Caller holds p->lock.
  */
-static bool wq_arm_locked(struct wq_pool *p, struct srcu_work *w, unsigned long delay)
+static bool wq_arm_locked(struct wq_pool *p, struct srcu_work *w, uint64_t delay_ns)
 {
 	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
 
@@ -309,7 +315,7 @@ static bool wq_arm_locked(struct wq_pool *p, struct srcu_work *w, unsigned long 
 	} while (!__atomic_compare_exchange_n(&w->state, &old,
 					      old | WORK_PENDING | WORK_TIMER, true,
 					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-	w->due_ns = wq_deadline(delay);
+	w->due_ns = wq_deadline(delay_ns);
 	/* An earlier deadline than the sleepers know of: one sleeps again, shorter. */
 	if (wq_timer_insert_locked(p, w))
 		wq_kick(p);
@@ -651,19 +657,28 @@ bool srcu_wq_help(const struct srcu_wq_owner *o, uint64_t *sleep_ns)
 	return helped;
 }
 
-void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o)
+void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o,
+		  uint64_t timeout_ns)
 {
 	struct timespec rel;
 	uint64_t sleep;
 
-	/* If our items changed *uaddr meanwhile, FUTEX_WAIT returns at once. */
-	if (srcu_wq_help(o, &sleep)) {
-		rel.tv_sec = (time_t)(sleep / NSEC_PER_SEC);
-		rel.tv_nsec = (long)(sleep % NSEC_PER_SEC);
-		wq_futex_wait(uaddr, val, &rel);
-		return;
+	/*
+	 * If our items changed *uaddr meanwhile, FUTEX_WAIT returns at once.
+	 * A helper's sleep may be 0 (an item of ours is due now): no sleep.
+	 */
+	if (!srcu_wq_help(o, &sleep)) {
+		if (!timeout_ns) {
+			wq_futex_wait(uaddr, val, NULL);
+			return;
+		}
+		sleep = timeout_ns;
+	} else if (timeout_ns && timeout_ns < sleep) {
+		sleep = timeout_ns;
 	}
-	wq_futex_wait(uaddr, val, NULL);
+	rel.tv_sec = (time_t)(sleep / NSEC_PER_SEC);
+	rel.tv_nsec = (long)(sleep % NSEC_PER_SEC);
+	wq_futex_wait(uaddr, val, &rel);
 }
 
 SRCU_EXPORT void SRCU_API(test_fail_threads)(int fail)
@@ -697,17 +712,25 @@ void srcu_wq_prepare(unsigned int pools)
 			wq_start(&wq_pools[i]);
 }
 
-/* Claim w and put it on p's run queue; false if it was pending.  Lock-free. */
+/*
+ * Claim w and put it on p's run queue; false if it was pending.  Lock-free.
+ * An item that re-queues itself from its own func (the thread running it
+ * is this one) is only marked RERUN: wq_run() runs it again here, with no
+ * trip through the run queue and no other worker woken for nothing.
+ */
 static bool wq_enqueue(struct wq_pool *p, struct srcu_work *w)
 {
-	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED), new;
+	bool self = srcu_current_work() == w;
 
 	do {
 		if (old & WORK_PENDING)
 			return false;
-	} while (!__atomic_compare_exchange_n(&w->state, &old,
-					      old | WORK_PENDING | WORK_QUEUED, true,
+		new = old | WORK_PENDING | (self ? WORK_RERUN : WORK_QUEUED);
+	} while (!__atomic_compare_exchange_n(&w->state, &old, new, true,
 					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	if (self)
+		return true;
 	wq_push(p, w);
 	wq_kick(p);
 	return true;
@@ -726,18 +749,23 @@ bool srcu_queue_work_nmisafe(struct srcu_work *w)
 	return wq_enqueue(wq_pool_of(w), w);
 }
 
-bool srcu_queue_delayed_work(struct srcu_work *w, unsigned long delay)
+bool srcu_queue_delayed_work_ns(struct srcu_work *w, uint64_t delay_ns)
 {
 	struct wq_pool *p = wq_pool_of(w);
 	bool armed;
 
-	if (!delay)
+	if (!delay_ns)
 		return srcu_queue_work(w);
 	wq_start(p);
 	srcu_check_pthread(pthread_mutex_lock(&p->lock));
-	armed = wq_arm_locked(p, w, delay);
+	armed = wq_arm_locked(p, w, delay_ns);
 	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
 	return armed;
+}
+
+bool srcu_queue_delayed_work(struct srcu_work *w, unsigned long delay)
+{
+	return srcu_queue_delayed_work_ns(w, wq_jiffies_ns(delay));
 }
 
 bool srcu_mod_delayed_work(struct srcu_work *w, unsigned long delay)
@@ -754,13 +782,13 @@ bool srcu_mod_delayed_work(struct srcu_work *w, unsigned long delay)
 			wq_kick(p);
 		} else {
 			cds_list_del(&w->timer_node);
-			w->due_ns = wq_deadline(delay);
+			w->due_ns = wq_deadline(wq_jiffies_ns(delay));
 			if (wq_timer_insert_locked(p, w))
 				wq_kick(p);
 		}
 	} else if (delay) {
 		/* Not pending: arm.  On the run queue: leave it there. */
-		was_pending = !wq_arm_locked(p, w, delay);
+		was_pending = !wq_arm_locked(p, w, wq_jiffies_ns(delay));
 	} else {
 		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
 		return !srcu_queue_work(w);

@@ -8,7 +8,8 @@
  * - A work item is pending from the moment it is queued (or its timer is
  *   armed) until a worker starts running it.  Queueing a pending item does
  *   nothing and returns false.  An item queued while it runs runs again
- *   afterwards.  An item never runs on two workers at once.
+ *   afterwards (on the same thread, if it queued itself).  An item never
+ *   runs on two workers at once.
  * - Delays are in jiffies of the hz tunable, measured from now: a delay of
  *   d runs the item d/hz seconds later (the kernel rounds to its next tick).
  */
@@ -25,6 +26,7 @@
 #define srcu_init_work		SRCU_PRIV(init_work)
 #define srcu_queue_work		SRCU_PRIV(queue_work)
 #define srcu_queue_delayed_work	SRCU_PRIV(queue_delayed_work)
+#define srcu_queue_delayed_work_ns	SRCU_PRIV(queue_delayed_work_ns)
 #define srcu_mod_delayed_work	SRCU_PRIV(mod_delayed_work)
 #define srcu_flush_work		SRCU_PRIV(flush_work)
 #define srcu_work_busy		SRCU_PRIV(work_busy)
@@ -64,6 +66,9 @@ bool srcu_queue_work_nmisafe(struct srcu_work *w);
 
 /* Run w delay jiffies from now, unless it is already pending (false). */
 bool srcu_queue_delayed_work(struct srcu_work *w, unsigned long delay);
+
+/* The same, delay_ns nanoseconds from now (a timer's precision, not a tick's). */
+bool srcu_queue_delayed_work_ns(struct srcu_work *w, uint64_t delay_ns);
 
 /*
  * Run w delay jiffies from now, whether or not it was pending: a pending
@@ -123,10 +128,12 @@ bool srcu_wq_help(const struct srcu_wq_owner *o, uint64_t *sleep_ns);
 /*
  * Wait on the futex word *uaddr while it holds val, as a thread that needs
  * o's items to run: help them first if their pool has no worker
- * (srcu_wq_help()), and then sleep no longer than it says.  May return
- * early (signal, spurious wake-up, a helper's poll): callers loop.
+ * (srcu_wq_help()), and then sleep no longer than it says, nor than
+ * timeout_ns if that is not 0.  May return early (signal, spurious
+ * wake-up, a helper's poll, the timeout): callers loop.
  */
-void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o);
+void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o,
+		  uint64_t timeout_ns);
 
 /*
  * Around user code (a callback) that the running item calls: user code may

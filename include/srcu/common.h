@@ -50,6 +50,12 @@ struct srcu_stats {
 	long readers[2];		/* locks minus unlocks, per index, racy */
 	unsigned int reader_flavours;	/* SRCU_READ_FLAVOR_* bits seen so far */
 	bool membarrier;		/* fast readers rely on membarrier (else read-side fences) */
+	bool gp_sleeping;		/* Tree: a grace period sleeps out a delay on
+					 * the grace-period worker's timer */
+	unsigned long gp_by_waiter;	/* Tree: grace periods ended by a waiting
+					 * thread itself, not by a worker */
+	unsigned long waiter_polls;	/* Tree: times such a waiter slept a moment
+					 * for readers to leave */
 };
 
 /*
@@ -84,7 +90,8 @@ struct srcu_stats {
 /*
  * A grace period held up by readers, as the stall warnings follow it
  * (src/stall.c): which one, since when, how many warnings so far.  Only
- * the update side touches it, under the struct's grace-period lock.
+ * the update side touches it, under a lock of the struct's (its due time
+ * is also read without).
  */
 struct srcu_stall {
 	unsigned long gp;		/* the grace period being followed */

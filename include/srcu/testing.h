@@ -52,6 +52,20 @@ struct srcu_tiny_struct;
 int srcu_tree_test_read_lock_straggler(struct srcu_tree_struct *ssp);
 int srcu_tiny_test_read_lock_straggler(struct srcu_tiny_struct *ssp);
 
+/*
+ * Tree: call fn(ssp, event, arg) from the grace-period work of every
+ * srcu_struct of the flavour: SRCU_TEST_GP_STEP when a scan found an index
+ * clear and the work is about to take the step it allows (flip or end),
+ * SRCU_TEST_GP_SCANNED after it has moved the state machine as far as
+ * readers let it and before it decides whether to sleep,
+ * SRCU_TEST_GP_DECIDED once that decision is recorded.  fn may block (at
+ * STEP and SCANNED, to stand for a worker preempted there, or to widen a
+ * window).  NULL removes it.  Thread-safe.
+ */
+enum srcu_test_gp_event { SRCU_TEST_GP_STEP, SRCU_TEST_GP_SCANNED, SRCU_TEST_GP_DECIDED };
+void srcu_tree_test_gp_hook(void (*fn)(struct srcu_tree_struct *ssp, int event, void *arg),
+			    void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,7 +40,8 @@ struct srcu_tiny_struct {
 	/* Update-side state. */
 	int srcu_lock;			/* futex lock word: 0 free, 1 held, 2 held + waiters */
 	int srcu_cb_invoking;		/* a callback is running on the callback pool */
-	int srcu_gp_end_futex;		/* bumped at each GP end; synchronize_srcu() sleeps on it */
+	int srcu_gp_end_futex;		/* bumped at each GP end and by the reader that
+					 * empties the index one waits for; waiters sleep on it */
 	int srcu_gp_end_waiters;	/* threads asleep on srcu_gp_end_futex */
 	unsigned long srcu_idx_max;	/* furthest srcu_idx requested (a cookie) */
 	struct rcu_head *srcu_cb_head;	/* oldest queued callback, or NULL */

@@ -310,8 +310,10 @@ static void test_fork_during_updates(void **state)
  * callbacks.  In the child, that callback never runs (it is the parent's:
  * its thread stays there), and the callbacks queued behind it, in its
  * batch or after, run once; the child can release its copy of the reader
- * and complete grace periods of both structs, and clean them up.  In the
- * parent, once the reader is released, everything completes.
+ * and complete grace periods of both structs, and clean them up, although
+ * the grace period of blk_s was driven by the blocker's thread (expedited:
+ * the struct looked idle), which the child does not have.  In the parent,
+ * once the reader is released, everything completes.
  *
  * The scenario runs in a child of the test (its "parent"), so that a
  * fork() that never returns shows as a hung child, not a hung test.

@@ -19,7 +19,9 @@
 #include <cmocka.h>
 
 #include <srcu/tree.h>
+#include <srcu/testing.h>
 #include "segcblist.h"
+#include "test_util.h"
 #include "srcutree-internal.h"
 
 /* Helpers. */
@@ -289,6 +291,211 @@ static void test_promotion_waits_for_readers(void **state)
 	assert_int_equal(srcu_tree_cleanup(&ss), 0);
 }
 
+/*
+ * The promotion window.  An expedited request that reaches a grace period
+ * while its work is between moving the state machine and deciding whether
+ * to sleep must not be slept through: the decision sees the request (no
+ * sleep), or the sleep is there for the request to find (promoted, or a
+ * counted transfer), never neither.  The hook holds the work in that
+ * window while the request is made; a jiffy of one second makes a sleep
+ * that ignored it unmistakable.  With promotion off too: a request made
+ * before the decision keeps the kernel's process_srcu() from sleeping.
+ */
+struct window_probe {
+	struct srcu_tree_struct *ssp;
+	int scanned;			/* the work waits in the window */
+	int go;				/* the request is made: decide */
+	int decided;			/* st holds the stats after the decision */
+	struct srcu_stats st;
+};
+
+static void window_hook(struct srcu_tree_struct *ssp, int event, void *arg)
+{
+	struct window_probe *p = arg;
+
+	if (ssp != p->ssp)
+		return;
+	if (event == SRCU_TEST_GP_SCANNED && !test_get(&p->scanned)) {
+		test_set(&p->scanned, 1);
+		test_wait_for(&p->go, 1);
+	} else if (event == SRCU_TEST_GP_DECIDED && test_get(&p->go) && !test_get(&p->decided)) {
+		assert_int_equal(srcu_tree_get_stats(ssp, &p->st), 0);
+		test_set(&p->decided, 1);
+	}
+}
+
+static void test_promotion_window(void **state)
+{
+	for (int promote = 1; promote >= 0; promote--) {
+		struct window_probe p = { 0 };
+		struct srcu_tree_struct ss;
+		struct counted_cb cb1, cb2;
+		int idx;
+
+		memset(&cb1, 0, sizeof(cb1));
+		memset(&cb2, 0, sizeof(cb2));
+		set_param("hz", 1000);
+		set_param("promote_inflight", promote);
+		assert_int_equal(srcu_tree_init(&ss), 0);
+		p.ssp = &ss;
+		srcu_tree_test_gp_hook(window_hook, &p);
+		/* A reader the grace period must wait for: its work gives up and decides. */
+		idx = srcu_tree_read_lock(&ss);
+		srcu_tree_call(&ss, &cb1.rh, counted_cb_func);
+		assert_true(test_wait_for(&p.scanned, 1));
+		set_param("hz", 1);
+		srcu_tree_call_expedited(&ss, &cb2.rh, counted_cb_func);
+		test_set(&p.go, 1);
+		assert_true(test_wait_for(&p.decided, 1));
+		srcu_tree_test_gp_hook(NULL, NULL);
+		/* Asleep with the request pending, neither promoted nor counted: the bug. */
+		assert_false(p.st.gp_sleeping &&
+			     ULONG_CMP_LT(p.st.gp_seq, p.st.gp_seq_needed_exp) &&
+			     p.st.promotions == 0 && p.st.transfers == 0);
+		srcu_tree_read_unlock(&ss, idx);
+		srcu_tree_barrier(&ss);
+		assert_int_equal(cb1.invoked, 1);
+		assert_int_equal(cb2.invoked, 1);
+		assert_int_equal(stats_of(&ss).transfers, 0);
+		assert_int_equal(srcu_tree_cleanup(&ss), 0);
+	}
+}
+
+/*
+ * The busy-core hand-off: a worker that runs an expedited grace period's
+ * work and is stopped (preempted, here held in the hook) between a scan
+ * and the step it allows must not hold up an expedited waiter: the waiter
+ * takes the steps itself, and the statistics say so.  With srcu_gp_mutex
+ * held across the step, as before, the waiter would have slept until the
+ * worker ran again.
+ */
+struct step_probe {
+	struct srcu_tree_struct *ssp;
+	int held;			/* the worker waits in the hook */
+	int release;			/* let it go on */
+};
+
+static void step_hook(struct srcu_tree_struct *ssp, int event, void *arg)
+{
+	struct step_probe *p = arg;
+
+	if (ssp != p->ssp || event != SRCU_TEST_GP_STEP || test_get(&p->held))
+		return;
+	test_set(&p->held, 1);
+	test_wait_for(&p->release, 1);
+}
+
+static void test_waiter_takes_over(void **state)
+{
+	struct step_probe p = { 0 };
+	struct srcu_tree_struct ss;
+	struct counted_cb cb;
+	struct srcu_stats st;
+
+	memset(&cb, 0, sizeof(cb));
+	assert_int_equal(srcu_tree_init(&ss), 0);
+	p.ssp = &ss;
+	srcu_tree_test_gp_hook(step_hook, &p);
+	/* The RFC's call: its grace period's work is queued at once. */
+	srcu_tree_call_expedited(&ss, &cb.rh, counted_cb_func);
+	assert_true(test_wait_for(&p.held, 1));
+	srcu_tree_synchronize_expedited(&ss);
+	st = stats_of(&ss);
+	test_set(&p.release, 1);
+	srcu_tree_test_gp_hook(NULL, NULL);
+	/* Two grace periods (the one in flight, then a full one), both ended here. */
+	assert_int_equal(st.gp_by_waiter, 2);
+	assert_true(ULONG_CMP_GE(st.gp_seq, SRCU_GP_SEQ_INITIAL_VAL + 8));
+	srcu_tree_barrier(&ss);
+	assert_int_equal(cb.invoked, 1);
+	assert_int_equal(srcu_tree_cleanup(&ss), 0);
+}
+
+/*
+ * The transfers statistic is exact.  With promotion, a stress of
+ * call_srcu() + synchronize_srcu_expedited() updaters beside
+ * call_srcu_expedited() and srcu_expedite_current() callers and a reader
+ * never counts one, though every call_srcu() from idle puts a grace period
+ * to sleep for a jiffy of one second.  Without promotion, updates that
+ * each start from idle count exactly one each.
+ */
+#define STRESS_UPDATES	300
+
+struct stress_arg {
+	struct srcu_tree_struct *ssp;
+	int kind;			/* 0 updater, 1 expedited callbacks, 2 reader */
+	int *stop;
+	struct counted_cb cbs[STRESS_UPDATES];
+};
+
+static void *stress_fn(void *arg)
+{
+	struct stress_arg *a = arg;
+
+	for (int i = 0; i < STRESS_UPDATES; i++) {
+		if (a->kind == 0) {
+			srcu_tree_call(a->ssp, &a->cbs[i].rh, counted_cb_func);
+			srcu_tree_synchronize_expedited(a->ssp);
+		} else if (a->kind == 1) {
+			srcu_tree_call_expedited(a->ssp, &a->cbs[i].rh, counted_cb_func);
+			srcu_tree_expedite_current(a->ssp);
+		}
+	}
+	while (a->kind == 2 && !test_get(a->stop)) {
+		int idx = srcu_tree_read_lock(a->ssp);
+
+		srcu_tree_read_unlock(a->ssp, idx);
+	}
+	return NULL;
+}
+
+static void test_transfers_exact(void **state)
+{
+	struct srcu_tree_struct ss;
+	struct stress_arg *args = calloc(4, sizeof(*args));
+	pthread_t t[4];
+	struct counted_cb cb;
+	struct srcu_stats st;
+	int stop = 0;
+
+	assert_non_null(args);
+	set_param("hz", 1);
+	set_param("promote_inflight", 1);
+	assert_int_equal(srcu_tree_init(&ss), 0);
+	for (int i = 0; i < 4; i++) {
+		args[i].ssp = &ss;
+		args[i].kind = i < 2 ? 0 : i - 1;
+		args[i].stop = &stop;
+		t[i] = test_thread_start(stress_fn, &args[i]);
+	}
+	for (int i = 0; i < 3; i++)
+		test_thread_join(t[i]);
+	test_set(&stop, 1);
+	test_thread_join(t[3]);
+	srcu_tree_barrier(&ss);
+	st = stats_of(&ss);
+	assert_int_equal(st.transfers, 0);
+	assert_true(st.promotions > 0);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < STRESS_UPDATES; j++)
+			assert_int_equal(args[i].cbs[j].invoked, 1);
+	assert_int_equal(srcu_tree_cleanup(&ss), 0);
+	free(args);
+
+	set_param("promote_inflight", 0);
+	assert_int_equal(srcu_tree_init(&ss), 0);
+	for (int i = 0; i < 3; i++) {
+		memset(&cb, 0, sizeof(cb));
+		srcu_tree_call(&ss, &cb.rh, counted_cb_func);
+		srcu_tree_synchronize_expedited(&ss);
+		srcu_tree_barrier(&ss);	/* the next update starts from idle */
+		assert_int_equal(cb.invoked, 1);
+		assert_int_equal(stats_of(&ss).transfers, i + 1);
+	}
+	assert_int_equal(stats_of(&ss).promotions, 0);
+	assert_int_equal(srcu_tree_cleanup(&ss), 0);
+}
+
 /* call_srcu_expedited(): once, after a full grace period. */
 static void test_call_expedited_waits(void **state)
 {
@@ -520,6 +727,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_transfer_promoted, teardown_params),
 		cmocka_unit_test_teardown(test_transfer_rfc, teardown_params),
 		cmocka_unit_test_teardown(test_promotion_waits_for_readers, teardown_params),
+		cmocka_unit_test_teardown(test_promotion_window, teardown_params),
+		cmocka_unit_test_teardown(test_waiter_takes_over, teardown_params),
+		cmocka_unit_test_teardown(test_transfers_exact, teardown_params),
 		cmocka_unit_test_teardown(test_call_expedited_waits, teardown_params),
 		cmocka_unit_test_teardown(test_big_tree_funnel, teardown_params),
 		cmocka_unit_test_teardown(test_size_on_request, teardown_params),
