@@ -310,7 +310,8 @@ static struct srcu_tree_usage *srcu_init_if_static(struct srcu_tree_struct *ssp)
 	if (caa_likely(sup && state == SRCU_STATE_LIVE))
 		return sup;
 	srcu_debug_check_live(ssp, "SRCU call");
-	if (sup || state != SRCU_STATE_STATIC)
+	/* LIVE without srcu_sup: another thread's first use is publishing it. */
+	if (sup || (state != SRCU_STATE_STATIC && state != SRCU_STATE_LIVE))
 		srcu_die_unusable(ssp, state, ssp->srcu_name, "SRCU call");
 	srcu_fork_handlers();	/* before the first use of srcu_static_init_lock */
 	srcu_lock(&srcu_static_init_lock);
