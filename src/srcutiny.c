@@ -190,12 +190,6 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 
 	smp_mb(); /* A */ /* Pairs with B: updates before, counts after. */
 	if (smp_load_acquire(cnt) != 0) {
-		/*
-		 * The reader that empties i will queue the driver, perhaps in a
-		 * signal handler, where no thread can be created: give the pool
-		 * its worker now (if it stays workerless, our waiter runs it).
-		 */
-		srcu_wq_prepare(1u << SRCU_WQ_GP);
 		WRITE_ONCE(ssp->srcu_gp_waiting, i + 1);
 		smp_mb(); /* F */ /* Pairs with G: flag before the count. */
 		if (smp_load_acquire(cnt) != 0)
@@ -306,7 +300,7 @@ static void srcu_wake_waiters(struct srcu_tiny_struct *ssp)
 static bool srcu_advance(struct srcu_tiny_struct *ssp)
 {
 	struct srcu_stall_todo stall = { .print = false }, stall_end = { .print = false };
-	bool ended = false, invoke = false;
+	bool ended = false, invoke = false, waiting;
 	unsigned long idx;
 
 	tiny_lock(ssp);
@@ -351,7 +345,20 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		ended = true;
 	}
 	srcu_stall_follow(ssp, &stall);
+	waiting = ssp->srcu_gp_waiting;
 	tiny_unlock(ssp);
+
+	/*
+	 * A reader's exit will queue the driver, perhaps in a signal handler,
+	 * where no thread can be created: give the pool its worker now (if it
+	 * stays workerless, our waiter runs it).  Before the reader queues
+	 * it, or after (it waits on the queue for this worker): either way it
+	 * runs.  Not under srcu_lock: on a pool without workers this takes
+	 * the pool's lock, which a fork() holds across the fork, and the
+	 * child would find srcu_lock held.
+	 */
+	if (waiting)
+		srcu_wq_prepare(1u << SRCU_WQ_GP);
 
 	srcu_stall_do(ssp, &stall_end);
 	srcu_stall_do(ssp, &stall);
@@ -371,7 +378,7 @@ SRCU_EXPORT void SRCU_API(drive_gp)(struct srcu_work *work)
  * A reader emptied the index the driver waits for: run it again, and wake
  * the threads in synchronize_srcu(), which run it themselves rather than
  * wait for a worker to be scheduled.  The reader may be in a signal
- * handler; srcu_idx_drained() prepared the pool.
+ * handler; srcu_advance() prepared the pool.
  */
 SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
 {
