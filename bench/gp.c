@@ -97,8 +97,8 @@ static const struct bench_col gp_cols[] = {
 	{ "p99_us", BENCH_COL_REAL, 2, "99th percentile (us)" },
 	{ "mean_us", BENCH_COL_REAL, 2, "mean (us)" },
 	{ "x_urcu", BENCH_COL_REAL, 2, "med_us / liburcu-memb's med_us, same readers, same run" },
-	{ "gp_norm", BENCH_COL_INT, 0, "normal grace periods completed in the row" },
-	{ "gp_exp", BENCH_COL_INT, 0, "expedited grace periods completed in the row" },
+	{ "gp_norm", BENCH_COL_INT, 0, "grace periods that ended with no expedited request pending" },
+	{ "gp_exp", BENCH_COL_INT, 0, "grace periods that ended with one pending" },
 	{ "reads", BENCH_COL_INT, 0, "reader critical sections completed in the row" },
 };
 

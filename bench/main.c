@@ -82,8 +82,13 @@ static long parse_long(const char *s, const char *opt, long min)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min)
-		usage_error("bad number for %s", opt);
+	if (errno || end == s || *end || v < min) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s %s: expected a whole number, at least %ld",
+			 opt, s, min);
+		usage_error("%s", what);
+	}
 	return v;
 }
 

@@ -6,12 +6,19 @@
 #   bench/plot.sh -o plots seed.csv seed-raw.csv read.csv
 #
 # Inputs are recognised by content:
-#   --raw file        seed-cdf-hzH-rR.png: latency distribution (CDF) of every
-#                     row, one plot per hz and reader count
-#   "# table seed"    seed-median.png: median per row, grouped by hz/readers
-#   "# table gp"      gp-median.png: grace-period median per flavour and op
-#   "# table read"    read-cost.png: net ns per lock/unlock pair vs threads
-# (--csv output of `srcu-bench all` holds all three tables.)
+#   --raw file            seed-cdf-hzH-rR.png: latency distribution (CDF) of
+#                         every row, one plot per hz and reader count, with
+#                         one jiffy marked: the kernel row sits on it
+#   "# table seed"        seed-median.png: median per row, grouped by hz/readers
+#   "# table gp"          gp-median.png: grace-period median per flavour and op
+#   "# table cb-latency"  cb-latency.png: callback latency median
+#   "# table cb-throughput" cb-throughput.png: callbacks per second
+#   "# table read"        read-cost.png: net ns per lock/unlock pair vs threads
+# (--csv output of `srcu-bench all` holds all of these tables.)
+#
+# Every series has the same colour in every plot: the colour says the row
+# or operation (kernel red, rfc blue, promote green, baseline grey, liburcu
+# black, ...), and Tiny is drawn dashed (lines) or paler (bars) than Tree.
 set -euo pipefail
 
 usage() {
@@ -23,6 +30,7 @@ outdir=.
 while getopts o:h opt; do
 	case $opt in
 	o) outdir=$OPTARG ;;
+	h) usage ;;
 	*) usage ;;
 	esac
 done
@@ -44,6 +52,41 @@ mkdir -p "$outdir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 made=()
+
+# The colour of a row or operation, whichever table it is in.
+declare -A hue=(
+	[baseline]=7f7f7f [kernel]=d62728 [rfc]=1f77b4 [promote]=2ca02c
+	[synchronize]=ff7f0e [synchronize_exp]=9467bd [synchronize_rcu]=000000
+	[call]=ff7f0e [call_exp]=9467bd [call_rcu]=000000
+	[normal]=ff7f0e [nmisafe]=8c564b [fast]=9467bd [normal_rseq_mb]=e377c2
+	[read_lock]=000000 [rwlock_rdlock]=17becf [2x_atomic_inc]=bcbd22 [empty]=c7c7c7
+)
+palette=(8c564b e377c2 17becf bcbd22 393b79 637939 8c6d31 843c39)
+
+# style SERIES LINES|BARS: gnuplot's line or fill style for a series named
+# "flavour/what" or "flavour what" (what: a row, an op or a reader).
+style() {
+	local flavour=${1%%[/ ]*} what=${1#*[/ ]} key h sum=0 i
+	key=${what//[^A-Za-z0-9_]/_}
+	h=${hue[$key]:-}
+	if [[ -z $h ]]; then
+		# Unknown: a colour picked by the name, the same in every plot.
+		for ((i = 0; i < ${#key}; i++)); do
+			sum=$(( (sum * 31 + $(printf '%d' "'${key:i:1}")) % 1000003 ))
+		done
+		h=${palette[sum % ${#palette[@]}]}
+	fi
+	if [[ $flavour == tiny && $2 == BARS ]]; then
+		# Paler: halfway to white.
+		h=$(printf '%02x%02x%02x' $(( (0x${h:0:2} + 255) / 2 )) \
+			$(( (0x${h:2:2} + 255) / 2 )) $(( (0x${h:4:2} + 255) / 2 )))
+	fi
+	if [[ $2 == LINES ]]; then
+		echo "lc rgb \"#$h\" dt $([[ $flavour == tiny ]] && echo 2 || echo 1)"
+	else
+		echo "lc rgb \"#$h\""
+	fi
+}
 
 # The rows of one table (header line first) from a --csv file.
 table() {
@@ -86,30 +129,35 @@ bars_data() {
 		}'  "$1"
 }
 
-plot_bars() { # data file, png, title, ylabel
-	local nseries
-	nseries=$(head -n1 "$1" | wc -w)
+plot_bars() { # data file, png, title, ylabel, log|linear
+	local series plots=() i=2 s
+	read -r -a series < <(head -n1 "$1" | sed 's/^group //; s/"//g')
+	for s in "${series[@]}"; do
+		plots+=("\"$1\" using $i:xtic(1) title columnheader($i) $(style "$s" BARS)")
+		i=$((i + 1))
+	done
+	local IFS=,
 	gnuplot <<-EOF
 		set terminal $term
 		set output "$2"
 		set title "$3"
 		set ylabel "$4"
-		set logscale y
-		set yrange [0.01:*]
+		$([[ $5 == log ]] && echo 'set logscale y; set yrange [0.01:*]' || echo 'set yrange [0:*]')
 		set datafile missing "?"
 		set style data histograms
 		set style histogram clustered gap 1
-		set style fill solid 0.8 border -1
+		set style fill solid 0.9 border -1
 		set key outside right top
 		set xtics rotate by -30
 		set grid ytics
-		plot for [i=2:$nseries] "$1" using i:xtic(1) title columnheader(i)
+		plot ${plots[*]}
 	EOF
+	unset IFS
 	made+=("$2")
 }
 
 plot_seed_raw() {
-	local f=$1 groups g hz readers plots
+	local f=$1 groups g hz readers plots jiffy_us
 	awk -F, -v dir="$tmp" 'NR > 1 {
 		print $6 > (dir "/raw_" $3 "_" $4 "_" $1 "_" $2 ".lat")
 	}' "$f"
@@ -117,13 +165,14 @@ plot_seed_raw() {
 	for g in $groups; do
 		hz=${g%_*}
 		readers=${g#*_}
+		jiffy_us=$((1000000 / hz))
 		plots=()
 		for lat in "$tmp"/raw_"${g}"_*.lat; do
 			local series=${lat##*/raw_"${g}"_}
 			series=${series%.lat}
 			sort -g "$lat" | awk -v n="$(wc -l <"$lat")" '{ print $1, 100 * NR / n }' \
 				>"${lat%.lat}.cdf"
-			plots+=("\"${lat%.lat}.cdf\" using 1:2 with steps lw 2 title \"${series/_//}\"")
+			plots+=("\"${lat%.lat}.cdf\" using 1:2 with steps lw 2 $(style "${series/_//}" LINES) title \"${series/_//}\"")
 		done
 		local IFS=,
 		gnuplot <<-EOF
@@ -134,8 +183,10 @@ plot_seed_raw() {
 			set ylabel "updates at or below (%)"
 			set logscale x
 			set yrange [0:100]
-			set key bottom right
+			set key outside right top
 			set grid
+			set arrow from $jiffy_us, graph 0 to $jiffy_us, graph 1 nohead dt 3 lw 1.5 lc rgb "#d62728"
+			set label "one jiffy ($jiffy_us us): the transfer" at $jiffy_us, graph 0.55 right offset -1,0 tc rgb "#d62728"
 			plot ${plots[*]}
 		EOF
 		unset IFS
@@ -146,18 +197,20 @@ plot_seed_raw() {
 plot_read() {
 	local f=$1 series plots=()
 	table "$f" read >"$tmp/read.csv"
-	# One file per flavour/reader: threads, net_ns (empty loop subtracted).
+	# One file per flavour and reader (read_FLAVOUR@READER.dat, spaces as
+	# '~'): threads, net_ns (empty loop subtracted).
 	awk -F, -v dir="$tmp" '
 		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		$(col["net_ns"]) != "" {
-			s = $(col["flavour"]) "_" $(col["reader"])
-			gsub(/[^A-Za-z0-9_.-]/, "-", s)
+			s = $(col["flavour"]) "@" $(col["reader"])
+			gsub(/[^A-Za-z0-9_.+@-]/, "~", s)
 			print $(col["threads"]), $(col["net_ns"]) > (dir "/read_" s ".dat")
 		}' "$tmp/read.csv"
 	for d in "$tmp"/read_*.dat; do
 		series=${d##*/read_}
 		series=${series%.dat}
-		plots+=("\"$d\" using 1:(\$2 > 0 ? \$2 : 0.01) with linespoints lw 2 title \"${series/_/ }\"")
+		series=${series//\~/ }
+		plots+=("\"$d\" using 1:(\$2 > 0 ? \$2 : 0.01) with linespoints lw 2 $(style "${series/@//}" LINES) title \"${series/@/ }\"")
 	done
 	local IFS=,
 	gnuplot <<-EOF
@@ -176,25 +229,41 @@ plot_read() {
 	made+=("$outdir/read-cost.png")
 }
 
+# bars_table FILE TABLE PNG TITLE YLABEL GROUPS SERIES VALUE log|linear
+bars_table() {
+	table "$1" "$2" >"$tmp/$2.csv"
+	bars_data "$tmp/$2.csv" "$6" "$7" "$8" >"$tmp/$2.dat"
+	plot_bars "$tmp/$2.dat" "$outdir/$3" "$4" "$5" "$9"
+}
+
 for f in "$@"; do
 	[[ -r $f ]] || { echo "plot.sh: cannot read $f" >&2; exit 2; }
-	if [[ $(head -n1 "$f") == flavour,row,hz,readers,update,latency_us ]]; then
+	if [[ $(head -n1 "$f") == flavour,row,hz,readers,update,latency_us* ]]; then
 		plot_seed_raw "$f"
 		continue
 	fi
 	found=0
 	if grep -q '^# table seed:' "$f"; then
-		table "$f" seed >"$tmp/seed.csv"
-		bars_data "$tmp/seed.csv" "hz readers" "flavour row" med_us >"$tmp/seed.dat"
-		plot_bars "$tmp/seed.dat" "$outdir/seed-median.png" \
-			"seed: median synchronize_srcu_expedited() latency per row" "us (log scale)"
+		bars_table "$f" seed seed-median.png \
+			"seed: median synchronize_srcu_expedited() latency per row" "us (log scale)" \
+			"hz readers" "flavour row" med_us log
 		found=1
 	fi
 	if grep -q '^# table gp:' "$f"; then
-		table "$f" gp >"$tmp/gp.csv"
-		bars_data "$tmp/gp.csv" "hz readers" "flavour op" med_us >"$tmp/gp.dat"
-		plot_bars "$tmp/gp.dat" "$outdir/gp-median.png" \
-			"gp: median grace-period latency" "us (log scale)"
+		bars_table "$f" gp gp-median.png "gp: median grace-period latency" \
+			"us (log scale)" "hz readers" "flavour op" med_us log
+		found=1
+	fi
+	if grep -q '^# table cb-latency:' "$f"; then
+		bars_table "$f" cb-latency cb-latency.png \
+			"cb: median callback latency, call_srcu*() to invocation" "us (log scale)" \
+			"hz" "flavour op" med_us log
+		found=1
+	fi
+	if grep -q '^# table cb-throughput:' "$f"; then
+		bars_table "$f" cb-throughput cb-throughput.png \
+			"cb: callback throughput, queueing threads until srcu_barrier()" \
+			"thousands of callbacks per second" "hz threads" "flavour op" kcb_s linear
 		found=1
 	fi
 	if grep -q '^# table read:' "$f"; then

@@ -329,9 +329,8 @@ static const struct bench_col seed_cols[] = {
 	{ "worst_p99", BENCH_COL_REAL, 2, "the worst repeat's p99 (us)" },
 	{ "boot_ms", BENCH_COL_REAL, 2, "one boot's N registrations, idle time left out, mean of the repeats (ms)" },
 	{ "x_base", BENCH_COL_REAL, 2, "med_us / the same flavour's baseline med_us" },
-	{ "gp_norm", BENCH_COL_INT, 0, "grace periods that ended as normal (one that an expedited "
-				      "request waited for ends as expedited)" },
-	{ "gp_exp", BENCH_COL_INT, 0, "grace periods that ended as expedited" },
+	{ "gp_norm", BENCH_COL_INT, 0, "grace periods that ended with no expedited request pending" },
+	{ "gp_exp", BENCH_COL_INT, 0, "grace periods that ended with one pending (transferred and promoted ones too)" },
 	{ "by_wait", BENCH_COL_INT, 0, "grace periods ended by the waiting thread itself, not a worker" },
 	{ "promo", BENCH_COL_INT, 0, "sleeping normal GPs an expedited request promoted (woke or drove)" },
 	{ "xfer", BENCH_COL_INT, 0, "transfers: sleeps of a normal GP that an expedited request sat out" },
@@ -432,9 +431,9 @@ void bench_seed(void)
 		   "promote_inflight=0; rfc = call_srcu_expedited(); "
 		   "promote = call_srcu(), promote_inflight=1");
 	if (BENCH_HAVE_TINY)
-		bench_note("seed: tiny has no promote row: its grace periods never sleep on a "
-			   "timer, so there is nothing to promote (its expedited calls are its "
-			   "normal ones, as in the kernel)");
+		bench_note("seed: tiny has no promote row: its grace periods never sleep on "
+			   "a delay (an expedited request is a normal one, as in the kernel's "
+			   "Tiny SRCU), so there is nothing to promote");
 	bench_note("seed: reader violations (freed bus seen by a reader): %lu%s",
 		   violations, violations ? "  FAILED: must be 0" : " (must be 0)");
 	if (violations)

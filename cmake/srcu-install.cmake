@@ -6,6 +6,9 @@
 #   lib/pkgconfig/srcu-{tree,tiny}.pc    pkg-config modules
 #   lib/cmake/srcu/                      find_package(srcu): srcu::tree,
 #                                        srcu::tiny, srcu::{tree,tiny}-static
+#   share/man/man3/                      the man pages (doc/CMakeLists.txt)
+#   share/doc/libsrcu/                   README.md, doc/, bench/README.md
+#                                        and the examples' sources
 #
 # Every installed file that names a path names it relative to itself, so an
 # installed tree still works after `cmake --install --prefix` elsewhere or a
@@ -74,18 +77,43 @@ foreach(dir LIBDIR INCLUDEDIR)
 endforeach()
 foreach(flavour tree tiny)
   set(SRCU_PC_FLAVOUR ${flavour})
+  string(TOUPPER ${flavour} FLAVOUR)
+  set(SRCU_PC_CFLAGS " -DSRCU_${FLAVOUR}=1")
   if(flavour STREQUAL "tiny")
-    set(SRCU_PC_CFLAGS " -DSRCU_TINY=1")
     set(SRCU_PC_DESCRIPTION "Tiny SRCU: the smallest srcu_struct")
   else()
-    set(SRCU_PC_CFLAGS "")
     set(SRCU_PC_DESCRIPTION "Tree SRCU: scalable readers")
   endif()
+  set(SRCU_PC_LIBS "")
   if(SRCU_DEBUG)
     string(APPEND SRCU_PC_CFLAGS " -DSRCU_DEBUG=1")
+  endif()
+  if(SRCU_SANITIZER)
+    string(APPEND SRCU_PC_CFLAGS " -fsanitize=${SRCU_SANITIZER}")
+    string(APPEND SRCU_PC_LIBS " -fsanitize=${SRCU_SANITIZER}")
   endif()
   configure_file(${CMAKE_CURRENT_LIST_DIR}/srcu.pc.in
                  ${PROJECT_BINARY_DIR}/pkgconfig/srcu-${flavour}.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/pkgconfig/srcu-${flavour}.pc
           DESTINATION ${SRCU_INSTALL_PKGCONFIGDIR} COMPONENT srcu_Development)
 endforeach()
+
+# Man pages, if perl made them (doc/CMakeLists.txt).
+if(SRCU_MAN_DIR)
+  install(DIRECTORY ${SRCU_MAN_DIR}/man3 DESTINATION ${CMAKE_INSTALL_MANDIR}
+          COMPONENT srcu_Documentation)
+endif()
+
+# The documents, in the source tree's layout so that their links still
+# work, and the example programs (build one with
+# cc vmm.c $(pkg-config --cflags --libs srcu-tree) -o vmm).
+set(SRCU_INSTALL_DOCDIR ${CMAKE_INSTALL_DATAROOTDIR}/doc/libsrcu
+    CACHE STRING "Where the documents and examples go, relative to the prefix")
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${SRCU_INSTALL_DOCDIR}
+        COMPONENT srcu_Documentation)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/doc/ DESTINATION ${SRCU_INSTALL_DOCDIR}/doc
+        COMPONENT srcu_Documentation FILES_MATCHING PATTERN "*.md" PATTERN "*.png")
+install(FILES ${PROJECT_SOURCE_DIR}/bench/README.md DESTINATION ${SRCU_INSTALL_DOCDIR}/bench
+        COMPONENT srcu_Documentation)
+install(FILES ${PROJECT_SOURCE_DIR}/examples/vmm.c ${PROJECT_SOURCE_DIR}/examples/config_reload.c
+        DESTINATION ${SRCU_INSTALL_DOCDIR}/examples COMPONENT srcu_Documentation)

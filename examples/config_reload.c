@@ -19,12 +19,13 @@
  * is unpublished, srcu_barrier() waits for the frees still queued, and
  * cleanup_srcu_struct() releases the srcu_struct.
  *
- * Usage: config_reload [-n handlers] [-a reload_ms] [-t run_ms] [-s]
+ * Usage: config_reload [-n handlers] [-a reload_ms] [-t run_ms] [-s] [-h]
  *   -a 0 reloads only on SIGHUP; -t 0 runs until SIGINT or SIGTERM.
  * Exit status 0 when no handler saw a freed configuration and the
  * shutdown was clean.  Built by examples/CMakeLists.txt; ctest runs it.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -138,10 +139,31 @@ static double reload(unsigned long gen, bool sync)
 	return now_ms() - t0;
 }
 
-static _Noreturn void usage(void)
+static void usage(FILE *out)
 {
-	fprintf(stderr, "usage: config_reload [-n handlers] [-a reload_ms] [-t run_ms] [-s]\n");
-	exit(2);
+	fprintf(out,
+		"usage: config_reload [-n handlers] [-a reload_ms] [-t run_ms] [-s] [-h]\n"
+		"  -n handlers   request handler threads, readers that sleep (default 4)\n"
+		"  -a reload_ms  reload every reload_ms as well as on SIGHUP; 0: on SIGHUP only\n"
+		"                (default 50)\n"
+		"  -t run_ms     stop after run_ms; 0: run until SIGINT or SIGTERM (default 500)\n"
+		"  -s            wait for the readers with synchronize_srcu() instead of\n"
+		"                freeing with call_srcu(), and say how long it took\n"
+		"  -h, --help    this text\n");
+}
+
+/* The value of option opt: a whole number, at least min; else a message and exit 2. */
+static int int_arg(int opt, int min)
+{
+	char rest;
+	int v;
+
+	if (sscanf(optarg, "%d%c", &v, &rest) != 1 || v < min) {
+		fprintf(stderr, "config_reload: -%c %s: expected a whole number, at least %d\n",
+			opt, optarg, min);
+		exit(2);
+	}
+	return v;
 }
 
 int main(int argc, char **argv)
@@ -151,21 +173,29 @@ int main(int argc, char **argv)
 	double wait, wait_sum = 0, wait_max = 0, start, next;
 	struct handler *handlers;
 	struct config *last;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	bool sync = false;
 	sigset_t sigs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress shows up in logs as it happens */
-	while ((opt = getopt(argc, argv, "n:a:t:s")) != -1) {
+	while ((opt = getopt_long(argc, argv, "n:a:t:sh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'n': nr_handlers = atoi(optarg); break;
-		case 'a': reload_ms = atoi(optarg); break;
-		case 't': run_ms = atoi(optarg); break;
+		case 'n': nr_handlers = int_arg(opt, 1); break;
+		case 'a': reload_ms = int_arg(opt, 0); break;
+		case 't': run_ms = int_arg(opt, 0); break;
 		case 's': sync = true; break;
-		default: usage();
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
-	if (nr_handlers < 1 || reload_ms < 0 || run_ms < 0)
-		usage();
+	if (optind < argc) {
+		fprintf(stderr, "config_reload: unexpected argument %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
 
 	/*
 	 * Signals are taken synchronously by this thread (sigtimedwait), so
@@ -246,8 +276,8 @@ int main(int argc, char **argv)
 	free_config(&last->rh);
 	srcu_barrier(&config_srcu);	/* every call_srcu() callback has run */
 
-	printf("config_reload: %lu reloads; handlers served %lu requests, the newest "
-	       "with configuration #%lu\n", gen - 1, requests, newest);
+	printf("config_reload: %lu reload%s; handlers served %lu requests, the newest "
+	       "with configuration #%lu\n", gen - 1, gen - 1 == 1 ? "" : "s", requests, newest);
 	if (sync)
 		printf("config_reload: synchronize_srcu() waited %.1f ms per reload on "
 		       "average (%.1f ms at most) for handlers asleep in their readers\n",

@@ -16,14 +16,16 @@
  * slow in the kernel: the expedited wait inherits the one-jiffy sleep of
  * the normal grace period that call_srcu() started (-m kernel shows it).
  *
- * Usage: vmm [-v vcpus] [-d devices] [-m rfc|promote|kernel] [-z hz]
+ * Usage: vmm [-v vcpus] [-d devices] [-m rfc|promote|kernel] [-z hz] [-h]
  *   -m rfc      free old buses with call_srcu_expedited() (default)
  *   -m promote  call_srcu(), and in-flight promotion wakes its grace period
  *   -m kernel   call_srcu() without promotion: the kernel's behaviour
+ *   -z hz       jiffies per second, 1..100000 (the library's default: 1000)
  * Exit status 0 when every lookup saw live objects and the shutdown was
  * clean.  Built by examples/CMakeLists.txt; ctest runs it (label examples).
  */
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -241,10 +243,34 @@ static double move_memslot(struct vm *vm, int i, uint64_t new_base)
 	return t0;
 }
 
-static _Noreturn void usage(void)
+static void usage(FILE *out)
 {
-	fprintf(stderr, "usage: vmm [-v vcpus] [-d devices] [-m rfc|promote|kernel] [-z hz]\n");
-	exit(2);
+	fprintf(out,
+		"usage: vmm [-v vcpus] [-d devices] [-m rfc|promote|kernel] [-z hz] [-h]\n"
+		"  -v vcpus    reader threads looking up the bus and the memslots (default 2)\n"
+		"  -d devices  device registrations, 1..64, each followed by a memslot update\n"
+		"              (default 16)\n"
+		"  -m rfc      free old buses with call_srcu_expedited() (default)\n"
+		"  -m promote  call_srcu(); in-flight promotion wakes its grace period\n"
+		"  -m kernel   call_srcu() without promotion: the kernel's behaviour\n"
+		"  -z hz       jiffies per second, 1..100000 (default: the library's, 1000)\n"
+		"  -h, --help  this text\n");
+}
+
+/* The number optarg of option opt, in [min, max], or a message and exit 2. */
+static long number(int opt, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(optarg, &end, 10);
+	if (errno || end == optarg || *end || v < min || v > max) {
+		fprintf(stderr, "vmm: -%c %s: expected a number from %ld to %ld\n",
+			opt, optarg, min, max);
+		exit(2);
+	}
+	return v;
 }
 
 int main(int argc, char **argv)
@@ -256,28 +282,38 @@ int main(int argc, char **argv)
 	struct io_device *devs;
 	struct vcpu *vcpus;
 	struct srcu_stats st;
-	long hz = 0;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long hz = 0;		/* 0: leave the library's */
 	bool expedited;
 	struct vm vm;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress shows up in logs as it happens */
-	while ((opt = getopt(argc, argv, "v:d:m:z:")) != -1) {
+	while ((opt = getopt_long(argc, argv, "v:d:m:z:h", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'v': nr_vcpus = atoi(optarg); break;
-		case 'd': nr_devs = atoi(optarg); break;
+		case 'v': nr_vcpus = (int)number(opt, 1, 1024); break;
+		case 'd': nr_devs = (int)number(opt, 1, 64); break;
 		case 'm': mode = optarg; break;
-		case 'z': hz = atol(optarg); break;
-		default: usage();
+		case 'z': hz = number(opt, 1, 100000); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
-	if (nr_vcpus < 1 || nr_devs < 1 || nr_devs > 64)
-		usage();
-	if (!strcmp(mode, "rfc") || !strcmp(mode, "promote"))
+	if (optind < argc) {
+		fprintf(stderr, "vmm: unexpected argument %s\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(mode, "rfc") || !strcmp(mode, "promote")) {
 		err = srcu_param_set("promote_inflight", 1);
-	else if (!strcmp(mode, "kernel"))
+	} else if (!strcmp(mode, "kernel")) {
 		err = srcu_param_set("promote_inflight", 0);
-	else
-		usage();
+	} else {
+		fprintf(stderr, "vmm: -m %s: expected rfc, promote or kernel\n", mode);
+		return 2;
+	}
 	expedited = !strcmp(mode, "rfc");
 	if (!err && hz)
 		err = srcu_param_set("hz", hz);

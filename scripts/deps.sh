@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Install the Debian packages libsrcu needs to build, test and benchmark,
-# if any is missing.  Used by the README's commands and by .ci/run.
+# Install the Debian packages libsrcu needs, if any is missing.
+#
+#   scripts/deps.sh          to build and install the library, the examples
+#                            and the benchmark (the README's "Using it",
+#                            scripts/demo.sh): a compiler, cmake, pkg-config,
+#                            liburcu
+#   scripts/deps.sh --test   and to run the test suite (scripts/test.sh):
+#                            CMocka, clang and its sanitizer runtimes for the
+#                            ThreadSanitizer pass (about 230 MB), man-db for
+#                            the man-page test
+#
+# .ci/run installs the --test set itself, on a fresh machine.
 set -euo pipefail
-pkgs=(build-essential clang libclang-rt-14-dev cmake pkg-config liburcu-dev libcmocka-dev)
+pkgs=(build-essential cmake pkg-config liburcu-dev)
+case ${1:-} in
+"") ;;
+--test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev man-db) ;;
+*) echo "usage: $0 [--test]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

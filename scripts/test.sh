@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # Build libsrcu and run the test suite under ctest: the README's test
-# command, and what CI (.ci/run) runs.  Four passes, each in its own build
-# directory under build/:
-#   normal  unit tests, short torture runs, benchmark smoke runs
-#   asan    unit tests and short torture runs under ASan+UBSan (and LSan)
-#   tsan    the same under ThreadSanitizer (clang)
-#   debug   the same with SRCU_DEBUG (lockdep-like misuse checks)
+# command, and what CI (.ci/run) runs.  Seven passes, each in its own build
+# directory under build/ (readme: a scratch copy):
+#   normal         unit tests, short torture runs, benchmark smoke runs
+#   asan           unit tests and short torture runs under ASan+UBSan (and LSan)
+#   tsan           the same under ThreadSanitizer (clang)
+#   debug          the same with SRCU_DEBUG (lockdep-like misuse checks)
+#   cross-arm64    cross-built for arm64: unit tests, short torture runs and
+#                  examples under qemu-user (scripts/cross.sh, which installs
+#                  the cross compiler, qemu-user and arm64 packages)
+#   cross-ppc64el  the same for ppc64el (POWER)
+#   readme         the README's "Using it" in a copy of the checkout: build,
+#                  install into a prefix, hello.c with pkg-config and CMake,
+#                  then scripts/demo.sh there (scripts/check-readme.sh)
 # doc/reliability.md says what each pass checks and why.
 #
-#   scripts/test.sh                 all four passes (4 minutes on an idle 2-core machine, 8 busy)
+#   scripts/test.sh                 all seven passes (doc/reliability.md has the time
+#                                   from a fresh clone, installs included)
 #   scripts/test.sh normal debug    only the passes named
 #   scripts/test.sh --quick         the normal pass only
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh --test
 
 jobs=$(nproc)
 passes=("$@")
-[ ${#passes[@]} -eq 0 ] && passes=(normal asan tsan debug)
+[ ${#passes[@]} -eq 0 ] && passes=(normal asan tsan debug cross-arm64 cross-ppc64el readme)
 [ "${passes[0]}" = "--quick" ] && passes=(normal)
 
 # Sanitizer and debug builds leave the benchmarks and examples out: they
@@ -30,9 +38,13 @@ checked=(-LE "long|broken")
 # while another thread is inside the sanitizer runtime's allocator inherits
 # that lock held, and gcc 12's ASan/TSan runtimes have no fork handler for
 # it (the child hangs in calloc(), seen about one run in three under ASan).
-# The compile-only checks (docs, packaging, hygiene) run in the normal pass:
-# under clang's TSan they would link shared objects that need its runtime.
-sanitized=(-LE "long|broken|docs|packaging|hygiene" -E "^test_fork-")
+# The compile-only checks (docs, hygiene, man pages) run in the normal
+# pass: under clang's TSan they would link shared objects that need its
+# runtime.  The TSan pass runs the packaging tests: the consumer programs
+# are built from the installed TSan build, with the -fsanitize=thread its
+# package hands them, as an application tested under TSan would be.
+sanitized=(-LE "long|broken|docs|packaging|hygiene|man" -E "^test_fork-")
+tsan_checked=(-LE "long|broken|docs|hygiene|man" -E "^test_fork-")
 
 # TSan with clang: gcc 12's runtime cannot start threads in the child of a
 # multi-threaded fork, which the fork tests do (doc/reliability.md).
@@ -53,12 +65,16 @@ run_pass() {
 
 start=$(date +%s)
 for p in "${passes[@]}"; do
+	pass_start=$(date +%s)
 	case $p in
 	normal) run_pass normal cc -- -LE long ;;
 	asan) run_pass asan cc -DSRCU_SANITIZER=address,undefined "${lean[@]}" -- "${sanitized[@]}" ;;
-	tsan) run_pass tsan "${tsan[@]}" -DSRCU_SANITIZER=thread "${lean[@]}" -- "${sanitized[@]}" ;;
+	tsan) run_pass tsan "${tsan[@]}" -DSRCU_SANITIZER=thread "${lean[@]}" -- "${tsan_checked[@]}" ;;
 	debug) run_pass debug cc -DSRCU_DEBUG=ON "${lean[@]}" -- "${checked[@]}" ;;
-	*) echo "unknown pass '$p' (normal, asan, tsan, debug, --quick)" >&2; exit 2 ;;
+	cross-arm64 | cross-ppc64el) scripts/cross.sh "${p#cross-}" ;;
+	readme) scripts/check-readme.sh ;;
+	*) echo "unknown pass '$p' (normal, asan, tsan, debug, cross-arm64, cross-ppc64el, readme, --quick)" >&2; exit 2 ;;
 	esac
+	echo "==== $p pass passed in $(( $(date +%s) - pass_start )) s"
 done
 echo "==== all passed (${passes[*]}) in $(( $(date +%s) - start )) s"

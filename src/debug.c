@@ -1,9 +1,9 @@
 /*
  * debug.c: the SRCU_DEBUG checks of debug.h (lockdep's checks, for SRCU):
- * the per-thread table of readers held, the list of those tables that the
- * stall warnings read, and Tree's registry of initialised srcu_structs.
- * Called by srcutree.c, srcutiny.c and stall.c; compiled into each flavour
- * library, empty unless SRCU_DEBUG is defined.
+ * whether they are on, the per-thread table of readers held, the list of
+ * those tables that the stall warnings read, and Tree's registry of
+ * initialised srcu_structs.  Called by srcutree.c, srcutiny.c and stall.c;
+ * compiled into each flavour library.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,11 +13,36 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <srcu/common.h>
 #include "debug.h"
 
 #ifdef SRCU_DEBUG
+#define SRCU_DEBUG_DEFAULT	1	/* configured with SRCU_DEBUG=ON */
+#else
+#define SRCU_DEBUG_DEFAULT	0
+#endif
 
-#include <srcu/common.h>
+SRCU_EXPORT int srcu_debug_checks = SRCU_DEBUG_DEFAULT;
+
+/*
+ * SRCU_DEBUG=1 (or 0) in the environment turns the checks on (or off),
+ * before main() and before any library that uses this one starts: the
+ * readers' table must see every lock whose unlock it will check.
+ */
+__attribute__((constructor)) static void srcu_debug_from_env(void)
+{
+	const char *v = getenv("SRCU_DEBUG");
+
+	if (!v)
+		return;
+	if (!strcmp(v, "1"))
+		srcu_debug_checks = 1;
+	else if (!strcmp(v, "0"))
+		srcu_debug_checks = 0;
+	else
+		SRCU_PRIV(warn)("SRCU_DEBUG=%s ignored: 1 turns the misuse checks on, 0 off "
+				"(they are %s)", v, srcu_debug_checks ? "on" : "off");
+}
 
 /*
  * The readers this thread holds.  Slots [0, held_nr) are in use; a slot
@@ -65,7 +90,7 @@ static const char *lock_name(unsigned int flavor)
 	}
 }
 
-void srcu_debug_lock(const void *ssp, uintptr_t token, unsigned int flavor)
+void SRCU_PRIV(debug_lock)(const void *ssp, uintptr_t token, unsigned int flavor)
 {
 	unsigned int n = __atomic_load_n(&held_nr, __ATOMIC_RELAXED);
 
@@ -115,7 +140,7 @@ static int held_find(const void *ssp, uintptr_t token, unsigned int flavor)
 	return -1;
 }
 
-void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
+void SRCU_PRIV(debug_unlock)(const void *ssp, uintptr_t token, unsigned int flavor,
 		       const char *func)
 {
 	int i = held_find(ssp, token, flavor);
@@ -139,12 +164,12 @@ void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
 		 "(a reader another thread releases takes srcu_down_read())", func, ssp);
 }
 
-bool srcu_debug_held(const void *ssp)
+bool SRCU_PRIV(debug_held)(const void *ssp)
 {
 	return held_find(ssp, ~(uintptr_t)0, ~0u) >= 0;
 }
 
-void srcu_debug_not_reader(const void *ssp, const char *func)
+void SRCU_PRIV(debug_not_reader)(const void *ssp, const char *func)
 {
 	int i = held_find(ssp, ~(uintptr_t)0, ~0u);
 
@@ -211,7 +236,7 @@ static void reg_grow(void)
 	free(old);
 }
 
-void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func)
+void SRCU_PRIV(debug_init_check)(const void *ssp, void *const *supp, const char *func)
 {
 	struct reg_entry *e;
 	bool twice = false;
@@ -232,7 +257,7 @@ void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func)
 			 "cleanup_srcu_struct() first)", func, ssp);
 }
 
-void srcu_debug_register(const void *ssp, const void *sup)
+void SRCU_PRIV(debug_register)(const void *ssp, const void *sup)
 {
 	struct reg_entry *e;
 
@@ -247,7 +272,7 @@ void srcu_debug_register(const void *ssp, const void *sup)
 	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
 }
 
-void srcu_debug_unregister(const void *ssp)
+void SRCU_PRIV(debug_unregister)(const void *ssp)
 {
 	struct reg_entry *e;
 
@@ -347,6 +372,8 @@ void srcu_debug_stall_holders(const void *ssp)
 	unsigned int listed = 0, free_entries = 0;
 	char name[32];
 
+	if (!srcu_debug_on())
+		return;
 	srcu_fork_handlers();	/* before the first use of thread_list_lock */
 	srcu_check_pthread(pthread_mutex_lock(&thread_list_lock));
 	for (int i = 0; i < THREAD_LIST_MAX; i++) {
@@ -382,9 +409,9 @@ void srcu_debug_stall_holders(const void *ssp)
 	srcu_check_pthread(pthread_mutex_unlock(&thread_list_lock));
 	if (!listed)
 		SRCU_PRIV(warn)("stall:   no listed thread holds a reader of srcu_struct %p "
-				"(not tracked: srcu_down_read() readers, readers of threads "
-				"that have exited, or of the parent's other threads before "
-				"fork(), and readers in code built without SRCU_DEBUG%s)", ssp,
+				"(not tracked: srcu_down_read() readers, and readers of "
+				"threads that have exited, or of the parent's other threads "
+				"before fork()%s)", ssp,
 				free_entries ? "" : ", or of threads past the first "
 				"256 to take a reader");
 }
@@ -410,5 +437,3 @@ void srcu_debug_fork(enum srcu_fork_phase phase)
 	srcu_fork_mutex(&thread_list_lock, phase);
 	srcu_fork_mutex(&reg_lock, phase);
 }
-
-#endif /* SRCU_DEBUG */

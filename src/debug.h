@@ -1,8 +1,16 @@
 /*
  * debug.h: the SRCU_DEBUG checks, what the kernel checks with lockdep.
  * Called by the out-of-line readers and the update-side entry points of
- * srcutree.c and srcutiny.c; implemented in debug.c.  Without SRCU_DEBUG
- * every call here compiles to nothing.
+ * srcutree.c and srcutiny.c; implemented in debug.c.
+ *
+ * Every build has them.  They are on in a library configured with
+ * SRCU_DEBUG=ON, or when the environment holds SRCU_DEBUG=1 as the library
+ * is loaded (SRCU_DEBUG=0 turns a debug build's off); debug.c decides
+ * before main() runs, and it never changes afterwards.  While they are on
+ * the inline readers of <srcu/tree.h> and <srcu/tiny.h> call their
+ * out-of-line twins, which track them, so an application gets the checks
+ * without being rebuilt.  While they are off every call here is a load and
+ * a branch.
  *
  * - Each thread keeps a small table of the readers it holds (srcu_struct,
  *   index or counter pointer, flavour), so that an unlock without its
@@ -15,6 +23,8 @@
  *   which every later use but a new init reports.
  * - Tree registers each initialised srcu_struct, so that a second init of
  *   one that was not cleaned up is reported instead of leaking.
+ * - The threads' tables are listed, so that a stall warning (stall.c) can
+ *   name the threads that hold readers of a stalled srcu_struct.
  *
  * doc/reliability.md lists the checks and what each reports.
  */
@@ -27,45 +37,78 @@
 #include "fork.h"
 #include "internal.h"
 
-/* srcu_reader_flavor bit of a cleaned-up srcu_struct (debug builds only). */
+/* srcu_reader_flavor bit of a cleaned-up srcu_struct (while the checks are on). */
 #define SRCU_DEBUG_CLEANED	0x80000000u
 
-/* Readers one thread may hold at once in a debug build (lockdep's depth). */
+/* Readers one thread may hold at once under the checks (lockdep's depth). */
 #define SRCU_DEBUG_MAX_HELD	48
 
-#ifdef SRCU_DEBUG
+/* The checks are on (exported: the inline readers read it too). */
+#define srcu_debug_checks	SRCU_API(debug_checks)
+extern int srcu_debug_checks;
 
-#define srcu_debug_lock		SRCU_PRIV(debug_lock)
-#define srcu_debug_unlock	SRCU_PRIV(debug_unlock)
-#define srcu_debug_held		SRCU_PRIV(debug_held)
-#define srcu_debug_not_reader	SRCU_PRIV(debug_not_reader)
-#define srcu_debug_init_check	SRCU_PRIV(debug_init_check)
-#define srcu_debug_register	SRCU_PRIV(debug_register)
-#define srcu_debug_unregister	SRCU_PRIV(debug_unregister)
-#define srcu_debug_fork		SRCU_PRIV(debug_fork)
-#define srcu_debug_stall_holders SRCU_PRIV(debug_stall_holders)
+static inline bool srcu_debug_on(void)
+{
+	return caa_unlikely(__atomic_load_n(&srcu_debug_checks, __ATOMIC_RELAXED));
+}
 
 /* This thread entered a reader of flavour flavor; token: index or counter. */
-void srcu_debug_lock(const void *ssp, uintptr_t token, unsigned int flavor);
+void SRCU_PRIV(debug_lock)(const void *ssp, uintptr_t token, unsigned int flavor);
 /* ... and leaves it through func; dies unless it holds a matching reader. */
-void srcu_debug_unlock(const void *ssp, uintptr_t token, unsigned int flavor,
-		       const char *func);
+void SRCU_PRIV(debug_unlock)(const void *ssp, uintptr_t token, unsigned int flavor,
+			     const char *func);
 /* Does this thread hold a (tracked) reader of ssp? */
-bool srcu_debug_held(const void *ssp);
+bool SRCU_PRIV(debug_held)(const void *ssp);
 /* func would wait for ssp's readers: die if this thread holds one. */
-void srcu_debug_not_reader(const void *ssp, const char *func);
+void SRCU_PRIV(debug_not_reader)(const void *ssp, const char *func);
 /*
  * Tree's registry of initialised srcu_structs.  init_check dies if ssp is
  * registered and still points (*supp) at the update side it registered:
  * initialised twice without a clean-up in between.
  */
-void srcu_debug_init_check(const void *ssp, void *const *supp, const char *func);
-void srcu_debug_register(const void *ssp, const void *sup);
-void srcu_debug_unregister(const void *ssp);
-/* fork() handler of the debug state's locks (src/fork.c). */
+void SRCU_PRIV(debug_init_check)(const void *ssp, void *const *supp, const char *func);
+void SRCU_PRIV(debug_register)(const void *ssp, const void *sup);
+void SRCU_PRIV(debug_unregister)(const void *ssp);
+
+#define srcu_debug_fork		SRCU_PRIV(debug_fork)
+#define srcu_debug_stall_holders SRCU_PRIV(debug_stall_holders)
+/* fork() handler of the debug state's locks (src/fork.c), on or off. */
 void srcu_debug_fork(enum srcu_fork_phase phase);
-/* For a stall warning: name the threads that hold readers of ssp. */
+/* For a stall warning: name the threads that hold readers of ssp (checks on). */
 void srcu_debug_stall_holders(const void *ssp);
+
+#define srcu_debug_lock(ssp, token, flavor)				\
+	do {								\
+		if (srcu_debug_on())					\
+			SRCU_PRIV(debug_lock)((ssp), (token), (flavor)); \
+	} while (0)
+#define srcu_debug_unlock(ssp, token, flavor, func)			\
+	do {								\
+		if (srcu_debug_on())					\
+			SRCU_PRIV(debug_unlock)((ssp), (token), (flavor), (func)); \
+	} while (0)
+/* Without the checks the library cannot know: "held", as the kernel says without lockdep. */
+#define srcu_debug_held(ssp)	(!srcu_debug_on() || SRCU_PRIV(debug_held)(ssp))
+#define srcu_debug_not_reader(ssp, func)				\
+	do {								\
+		if (srcu_debug_on())					\
+			SRCU_PRIV(debug_not_reader)((ssp), (func));	\
+	} while (0)
+#define srcu_debug_init_check(ssp, supp, func)				\
+	do {								\
+		if (srcu_debug_on())					\
+			SRCU_PRIV(debug_init_check)((ssp), (supp), (func)); \
+	} while (0)
+#define srcu_debug_register(ssp, sup)					\
+	do {								\
+		if (srcu_debug_on())					\
+			SRCU_PRIV(debug_register)((ssp), (sup));	\
+	} while (0)
+#define srcu_debug_unregister(ssp)					\
+	do {								\
+		if (srcu_debug_on())					\
+			SRCU_PRIV(debug_unregister)(ssp);		\
+	} while (0)
 
 /*
  * Every entry point but init: a NULL srcu_struct, or one cleaned up, is
@@ -73,6 +116,8 @@ void srcu_debug_stall_holders(const void *ssp);
  */
 #define srcu_debug_check_live(ssp, func)				\
 	do {								\
+		if (!srcu_debug_on())					\
+			break;						\
 		if (caa_unlikely(!(ssp)))				\
 			srcu_die("%s: NULL srcu_struct", (func));	\
 		if (caa_unlikely(READ_ONCE((ssp)->srcu_reader_flavor) &	\
@@ -83,26 +128,10 @@ void srcu_debug_stall_holders(const void *ssp);
 	} while (0)
 
 /* cleanup_srcu_struct() freed ssp's state: report any later use. */
-#define srcu_debug_mark_cleaned(ssp) \
-	WRITE_ONCE((ssp)->srcu_reader_flavor, SRCU_DEBUG_CLEANED)
-
-#else /* !SRCU_DEBUG */
-
-static inline void srcu_debug_lock(const void *ssp, uintptr_t token,
-				   unsigned int flavor) { }
-static inline void srcu_debug_unlock(const void *ssp, uintptr_t token,
-				     unsigned int flavor, const char *func) { }
-static inline bool srcu_debug_held(const void *ssp) { return true; }
-static inline void srcu_debug_not_reader(const void *ssp, const char *func) { }
-static inline void srcu_debug_init_check(const void *ssp, void *const *supp,
-					 const char *func) { }
-static inline void srcu_debug_register(const void *ssp, const void *sup) { }
-static inline void srcu_debug_unregister(const void *ssp) { }
-static inline void srcu_debug_fork(enum srcu_fork_phase phase) { }
-static inline void srcu_debug_stall_holders(const void *ssp) { }
-#define srcu_debug_check_live(ssp, func)	do { } while (0)
-#define srcu_debug_mark_cleaned(ssp)		do { } while (0)
-
-#endif /* SRCU_DEBUG */
+#define srcu_debug_mark_cleaned(ssp)					\
+	do {								\
+		if (srcu_debug_on())					\
+			WRITE_ONCE((ssp)->srcu_reader_flavor, SRCU_DEBUG_CLEANED); \
+	} while (0)
 
 #endif /* SRCU_DEBUG_H */

@@ -8,14 +8,14 @@
  * under:
  *   1. Tree's static-initialisation lock: its holder, initialising a
  *      DEFINE_SRCU() struct on first use, allocates and registers the
- *      struct with SRCU_DEBUG's registry (4.).
+ *      struct with the debug checks' registry (4.).
  *   2. the tunables' lock: its holder only stores values.
  *   3. the worker pools: no item starts, and every item being run by
  *      another thread is let finish, or reach user code (a callback),
  *      which is not waited for (workqueue.c).  The library code of an item
  *      takes the locks 4. and 5., never 1. or 2.
- *   4. SRCU_DEBUG's registry of initialised srcu_structs;
- *   5. SRCU_DEBUG's list of threads that hold readers (the stall report's).
+ *   4. the debug checks' registry of initialised srcu_structs;
+ *   5. the debug checks' list of threads that hold readers (the stall report's).
  * None of their holders waits for a reader, a grace period, an item or
  * anything the forking thread holds, so each wait ends.  After fork(), in
  * the reverse order, each is let go in the parent and in the child, which

@@ -320,10 +320,11 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 			 * Flip.  Test-only: srcu-torture --broken=no-flip goes to
 			 * phase 2 (odd) with the readers' index unchanged, since
 			 * srcu_reader_idx(idx + 3) == srcu_reader_idx(idx) for an
-			 * even idx.
+			 * even idx.  Release, as every store of srcu_idx (below):
+			 * a poller may read this value past its cookie.
 			 */
-			WRITE_ONCE(ssp->srcu_idx,
-				   idx + (srcu_test_broken(SRCU_BREAK_NO_FLIP) ? 3 : 1));
+			smp_store_release(&ssp->srcu_idx,
+					  idx + (srcu_test_broken(SRCU_BREAK_NO_FLIP) ? 3 : 1));
 			continue;
 		}
 		/*
@@ -333,7 +334,13 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		if (!srcu_test_broken(SRCU_BREAK_SKIP_PHASE2) &&
 		    !srcu_idx_drained(ssp, srcu_reader_idx(idx - 1)))
 			break;
-		WRITE_ONCE(ssp->srcu_idx, idx + 1);		/* GP done. */
+		/*
+		 * GP done.  Release (D already ordered the readers' sections
+		 * before it): pollers read srcu_idx with acquire, a chain from
+		 * the readers' exits that ThreadSanitizer can follow, where it
+		 * cannot follow D and the poller's fence.
+		 */
+		smp_store_release(&ssp->srcu_idx, idx + 1);
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
 		if (srcu_stall_ended(&ssp->srcu_stall, &stall_end.report))
 			stall_end.print = true;
@@ -542,8 +549,9 @@ SRCU_EXPORT unsigned long SRCU_API(start_poll_synchronize)(struct srcu_tiny_stru
 
 static bool srcu_cookie_done(struct srcu_tiny_struct *ssp, unsigned long cookie)
 {
+	/* Acquire: pairs with the release that ends the GP in srcu_advance(). */
 	return cookie == SRCU_GET_STATE_COMPLETED ||
-	       ULONG_CMP_GE(READ_ONCE(ssp->srcu_idx), cookie);
+	       ULONG_CMP_GE(smp_load_acquire(&ssp->srcu_idx), cookie);
 }
 
 SRCU_EXPORT bool SRCU_API(poll_state_synchronize)(struct srcu_tiny_struct *ssp,
@@ -753,11 +761,12 @@ SRCU_EXPORT void SRCU_API(bad_unlock)(struct srcu_tiny_struct *ssp, long idx,
 }
 
 /*
- * Out-of-line readers: the exported twins of the inline fast paths.  In a
- * debug build they also track the readers each thread holds (debug.h),
- * checked after the unlock's own cheap index check; down/up readers are
- * only checked for use after clean-up, since another thread may release
- * them.
+ * Out-of-line readers: the exported twins of the inline fast paths, which
+ * call them while SRCU_DEBUG's checks are on (so they count with the
+ * fast paths' cores, not the inline readers).  With the checks on they
+ * also track the readers each thread holds (debug.h), checked after the
+ * unlock's own cheap index check; down/up readers are only checked for
+ * use after clean-up, since another thread may release them.
  */
 
 SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
@@ -765,7 +774,7 @@ SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock()");
-	idx = srcu_tiny_read_lock_inl(ssp);
+	idx = srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
 	return idx;
 }
@@ -773,7 +782,7 @@ SRCU_EXPORT int SRCU_API(read_lock)(struct srcu_tiny_struct *ssp)
 SRCU_EXPORT void SRCU_API(read_unlock)(struct srcu_tiny_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock()");
-	srcu_tiny_read_unlock_inl(ssp, idx);
+	srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
 }
 
@@ -808,7 +817,7 @@ SRCU_EXPORT int SRCU_API(read_lock_nmisafe)(struct srcu_tiny_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_nmisafe()");
-	idx = srcu_tiny_read_lock_nmisafe_inl(ssp);
+	idx = srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NMI);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NMI);
 	return idx;
 }
@@ -816,7 +825,7 @@ SRCU_EXPORT int SRCU_API(read_lock_nmisafe)(struct srcu_tiny_struct *ssp)
 SRCU_EXPORT void SRCU_API(read_unlock_nmisafe)(struct srcu_tiny_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_nmisafe()");
-	srcu_tiny_read_unlock_nmisafe_inl(ssp, idx);
+	srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NMI, "srcu_read_unlock_nmisafe");
 }
 
@@ -825,7 +834,7 @@ SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(read_lock_fast)(struct srcu_tiny_stru
 	struct srcu_tiny_ctr *scp;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_fast()");
-	scp = srcu_tiny_read_lock_fast_inl(ssp);
+	scp = srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST);
 	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST);
 	return scp;
 }
@@ -834,33 +843,33 @@ SRCU_EXPORT void SRCU_API(read_unlock_fast)(struct srcu_tiny_struct *ssp,
 					    struct srcu_tiny_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_fast()");
-	srcu_tiny_read_unlock_fast_inl(ssp, scp);
+	srcu_tiny_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
 SRCU_EXPORT int SRCU_API(down_read)(struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
-	return srcu_tiny_down_read_inl(ssp);
+	return srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 SRCU_EXPORT void SRCU_API(up_read)(struct srcu_tiny_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read()");
-	srcu_tiny_up_read_inl(ssp, idx);
+	srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_up_read");
 }
 
 SRCU_EXPORT struct srcu_tiny_ctr *SRCU_API(down_read_fast)(struct srcu_tiny_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read_fast()");
-	return srcu_tiny_down_read_fast_inl(ssp);
+	return srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
 }
 
 SRCU_EXPORT void SRCU_API(up_read_fast)(struct srcu_tiny_struct *ssp,
 					struct srcu_tiny_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read_fast()");
-	srcu_tiny_up_read_fast_inl(ssp, scp);
+	srcu_tiny_fast_unlock(ssp, scp, "srcu_up_read_fast");
 }
 
 /*

@@ -161,32 +161,40 @@ static inline int srcu_seq_state(unsigned long s)
 	return s & SRCU_SEQ_STATE_MASK;
 }
 
+/*
+ * Sequence numbers are read with acquire and written with release, on top
+ * of the full barriers the kernel places around them.  The barriers alone
+ * order a grace period's end before what a waiter does next only where a
+ * barrier also follows the waiter's read (synchronize_srcu(), polling);
+ * the callback invoker reads srcu_gp_seq and runs the callbacks with no
+ * barrier in between, so it needs the acquire: it pairs with the release
+ * of srcu_seq_end() (or of any later store, each made under sup->lock
+ * after it), which follows the scan's acquire loads of the readers'
+ * exits.  That chain is also the one ThreadSanitizer can follow: it does
+ * not model fences.  Both cost nothing on x86 (plain moves).
+ */
 static inline unsigned long srcu_seq_current(const unsigned long *sp)
 {
-	return __atomic_load_n(sp, __ATOMIC_RELAXED);
+	return __atomic_load_n(sp, __ATOMIC_ACQUIRE);
 }
 
 static inline void srcu_seq_set_state(unsigned long *sp, int newstate)
 {
-	WRITE_ONCE(*sp, (*sp & ~SRCU_SEQ_STATE_MASK) + newstate);
+	__atomic_store_n(sp, (*sp & ~SRCU_SEQ_STATE_MASK) + newstate, __ATOMIC_RELEASE);
 }
 
 /* Begin a GP: state goes 0 -> 1, then a full barrier. */
 static inline void srcu_seq_start(unsigned long *sp)
 {
-	WRITE_ONCE(*sp, *sp + 1);
+	__atomic_store_n(sp, *sp + 1, __ATOMIC_RELEASE);
 	smp_mb(); /* The GP's accesses come after the start. */
 }
 
-/*
- * End a GP: full barrier, then round up to the next counter, state 0.
- * Release as well, so that an acquire load that reads the end is ordered
- * after it in ThreadSanitizer's eyes too.
- */
+/* End a GP: full barrier, then round up to the next counter, state 0. */
 static inline void srcu_seq_end(unsigned long *sp)
 {
 	smp_mb(); /* The GP's accesses come before the end. */
-	smp_store_release(sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
+	__atomic_store_n(sp, (*sp | SRCU_SEQ_STATE_MASK) + 1, __ATOMIC_RELEASE);
 }
 
 /*

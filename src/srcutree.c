@@ -349,13 +349,13 @@ SRCU_EXPORT struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_str
 
 /*
  * A reader of a flavour not seen before on ssp.  Mixing flavours is
- * reported as the kernel reports it.  The first fast reader on an
- * srcu_struct not initialised for fast readers sets its bit, then a full
- * barrier, before it counts itself: a scan that began before the bit was
- * set and did not force barriers with membarrier sees the bit when it
- * reads the flavours again and fails, or, if it misses it, store buffering
- * with that barrier means this reader sees all that scan's updater did
- * before its barrier A (srcu_readers_active_idx_check()).
+ * reported as the kernel reports it.  A scan that began before a fast bit
+ * was set, and so used a plain fence as its barrier A, re-reads the
+ * flavours after A by a read-modify-write: it sees the bit and fails, or
+ * it comes before this fetch_or in the word's order and then
+ * happens-before every fast reader that counts on ssp (each acquires the
+ * bit, from this fetch_or or a later one, first); see
+ * srcu_readers_active_idx_check() and pair "fast bit" in doc/design.md.
  */
 SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 					      unsigned int flavor)
@@ -372,14 +372,10 @@ SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 	if (old)
 		srcu_warn_once("srcu_struct %p: reader flavours mixed (0x%x, then 0x%x)",
 			       (void *)ssp, old, flavor);
-#ifdef SRCU_DEBUG
 	/* Fast and fast-updown mixed is fine: both rely on the same scans. */
-	if (old && !(old & fast) != !(flavor & fast))
+	if (srcu_debug_on() && old && !(old & fast) != !(flavor & fast))
 		srcu_die("srcu_struct %p: fast and normal readers mixed (0x%x, 0x%x)",
 			 (void *)ssp, old, flavor);
-#endif
-	if ((flavor & fast) && !(old & fast))
-		smp_mb(); /* Pairs with A: see above. */
 }
 
 SRCU_EXPORT void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
@@ -465,8 +461,17 @@ static bool srcu_readers_active_idx_check(struct srcu_tree_struct *ssp, int idx)
 		smp_mb(); /* A */ /* Pairs with B (store buffering) and C. */
 	if (srcu_readers_lock_idx(ssp, idx) != unlocks)
 		return false;
-	/* After A: pairs with the barrier after a first fast reader's bit. */
-	return !(READ_ONCE(ssp->srcu_reader_flavor) & fast & ~flavor);
+	/*
+	 * The flavours again, after A, by a read-modify-write (pair "fast
+	 * bit" of doc/design.md): it reads the newest value of the word.  A
+	 * fast bit set later in the word's order happens-after this scan, and
+	 * so does every fast reader that acquires it.  A plain load here could
+	 * miss a bit that a fast reader has already seen (POWER is not
+	 * multi-copy atomic), and that reader, with no barrier of its own,
+	 * need not see the stores made before our A.
+	 */
+	return !(__atomic_fetch_or(&ssp->srcu_reader_flavor, 0, __ATOMIC_SEQ_CST) &
+		 fast & ~flavor);
 }
 
 /* Locks minus unlocks over both indexes: readers inside right now (racy). */
@@ -1439,7 +1444,8 @@ SRCU_EXPORT void srcu_tree_call_expedited(struct srcu_tree_struct *ssp,
  * Invoke the callbacks of one srcu_data whose grace period has ended (CB
  * pool).  One invoker per list at a time, so that srcu_barrier()'s
  * callback cannot run before those queued ahead of it.  The grace period's
- * barriers ran in the driver; taking sdp->lock orders us after it.
+ * barriers ran in the driver; the acquire load of srcu_gp_seq orders the
+ * callbacks after them (pair "seq end" of doc/design.md).
  *
  * The batch lives in sdp, not on our stack, and each callback leaves it
  * before it is called: if another thread forks while a callback runs (it
@@ -1458,7 +1464,15 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	bool more;
 
 	srcu_lock(&sdp->lock);
-	srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
+	/*
+	 * Acquire: pairs with the full barrier before srcu_seq_end()'s store
+	 * (pair "seq end").  The GP end need not have taken sdp->lock before
+	 * us (we may run for an earlier GP and read the new value), and a
+	 * relaxed read would leave the callbacks' loads free to run ahead of
+	 * it on a weakly ordered CPU, before the scans that ended the GP.
+	 */
+	srcu_segcblist_advance(&sdp->srcu_cblist,
+			       smp_load_acquire(&sup->srcu_gp_seq));
 	if (!sdp->srcu_cblist_invoking) {
 		if (!srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
 			srcu_unlock(&sdp->lock);
@@ -1898,11 +1912,12 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 }
 
 /*
- * Out-of-line readers: the exported twins of the inline fast paths.  In a
- * debug build they also track the readers each thread holds (debug.h),
- * checked after the unlock's own cheap index check; down/up readers are
- * only checked for use after clean-up, since another thread may release
- * them.
+ * Out-of-line readers: the exported twins of the inline fast paths, which
+ * call them while SRCU_DEBUG's checks are on (so they count with the
+ * fast paths' cores, not the inline readers).  With the checks on they
+ * also track the readers each thread holds (debug.h), checked after the
+ * unlock's own cheap index check; down/up readers are only checked for
+ * use after clean-up, since another thread may release them.
  */
 
 SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
@@ -1910,7 +1925,7 @@ SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock()");
-	idx = srcu_tree_read_lock_inl(ssp);
+	idx = srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NORMAL);
 	return idx;
 }
@@ -1918,7 +1933,7 @@ SRCU_EXPORT int srcu_tree_read_lock(struct srcu_tree_struct *ssp)
 SRCU_EXPORT void srcu_tree_read_unlock(struct srcu_tree_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock()");
-	srcu_tree_read_unlock_inl(ssp, idx);
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NORMAL, "srcu_read_unlock");
 }
 
@@ -1966,7 +1981,7 @@ SRCU_EXPORT int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp)
 	int idx;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_nmisafe()");
-	idx = srcu_tree_read_lock_nmisafe_inl(ssp);
+	idx = srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NMI);
 	srcu_debug_lock(ssp, idx, SRCU_READ_FLAVOR_NMI);
 	return idx;
 }
@@ -1974,7 +1989,7 @@ SRCU_EXPORT int srcu_tree_read_lock_nmisafe(struct srcu_tree_struct *ssp)
 SRCU_EXPORT void srcu_tree_read_unlock_nmisafe(struct srcu_tree_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_nmisafe()");
-	srcu_tree_read_unlock_nmisafe_inl(ssp, idx);
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
 	srcu_debug_unlock(ssp, idx, SRCU_READ_FLAVOR_NMI, "srcu_read_unlock_nmisafe");
 }
 
@@ -1983,7 +1998,7 @@ SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_read_lock_fast(struct srcu_tree_stru
 	struct srcu_tree_ctr *scp;
 
 	srcu_debug_check_live(ssp, "srcu_read_lock_fast()");
-	scp = srcu_tree_read_lock_fast_inl(ssp);
+	scp = srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST);
 	srcu_debug_lock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST);
 	return scp;
 }
@@ -1992,33 +2007,33 @@ SRCU_EXPORT void srcu_tree_read_unlock_fast(struct srcu_tree_struct *ssp,
 					    struct srcu_tree_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_read_unlock_fast()");
-	srcu_tree_read_unlock_fast_inl(ssp, scp);
+	srcu_tree_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
 	srcu_debug_unlock(ssp, (uintptr_t)scp, SRCU_READ_FLAVOR_FAST, "srcu_read_unlock_fast");
 }
 
 SRCU_EXPORT int srcu_tree_down_read(struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read()");
-	return srcu_tree_down_read_inl(ssp);
+	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 SRCU_EXPORT void srcu_tree_up_read(struct srcu_tree_struct *ssp, int idx)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read()");
-	srcu_tree_up_read_inl(ssp, idx);
+	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_up_read");
 }
 
 SRCU_EXPORT struct srcu_tree_ctr *srcu_tree_down_read_fast(struct srcu_tree_struct *ssp)
 {
 	srcu_debug_check_live(ssp, "srcu_down_read_fast()");
-	return srcu_tree_down_read_fast_inl(ssp);
+	return srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
 }
 
 SRCU_EXPORT void srcu_tree_up_read_fast(struct srcu_tree_struct *ssp,
 					struct srcu_tree_ctr *scp)
 {
 	srcu_debug_check_live(ssp, "srcu_up_read_fast()");
-	srcu_tree_up_read_fast_inl(ssp, scp);
+	srcu_tree_fast_unlock(ssp, scp, "srcu_up_read_fast");
 }
 
 /*

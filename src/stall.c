@@ -3,7 +3,7 @@
  * CPU stall warnings for SRCU: a grace period that readers hold up longer
  * than stall_timeout seconds (default 21, 0 turns them off) is reported on
  * stderr, naming the srcu_struct, the index and the readers per CPU on it;
- * in a build with SRCU_DEBUG, the threads that hold readers too
+ * with the debug checks on (SRCU_DEBUG), the threads that hold readers too
  * (debug.c).  Then again each time the wait has doubled (at most every
  * STALL_MAX_INTERVAL_S), and a last line when the grace period ends.
  * Nothing here runs on the read side: the flavours call in from the code

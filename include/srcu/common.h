@@ -12,13 +12,49 @@
 #include <stdio.h>
 
 /*
- * struct rcu_head is liburcu's.  If the same file also uses a liburcu
- * flavour (<urcu/urcu-memb.h> and friends), include that header before
- * <srcu.h>: liburcu's flavour headers rename call_rcu() through their map
- * headers before <urcu/call-rcu.h> is read, and its include guard lets that
- * happen only once.
+ * struct rcu_head is liburcu's, from <urcu/call-rcu.h>.  liburcu's flavour
+ * headers (<urcu/urcu-memb.h> and the others) read that header with their
+ * map in force, so that it declares urcu_memb_call_rcu() and friends; its
+ * include guard lets it be read once.  If we are the first to read it, a
+ * flavour header included after us finds it read and declares none of its
+ * call_rcu() family, so we declare the family of every flavour here (the
+ * same prototypes; names as liburcu's map headers give them), and the
+ * order of the includes does not matter.
  */
+#ifndef _URCU_CALL_RCU_H
 #include <urcu/call-rcu.h>
+#define SRCU_URCU_CALL_RCU_API(f)						\
+	void urcu_##f##_call_rcu(struct rcu_head *head,				\
+				 void (*func)(struct rcu_head *head));		\
+	struct call_rcu_data *urcu_##f##_create_call_rcu_data(unsigned long flags, \
+							     int cpu_affinity); \
+	void urcu_##f##_call_rcu_data_free(struct call_rcu_data *crdp);	\
+	struct call_rcu_data *urcu_##f##_get_default_call_rcu_data(void);	\
+	struct call_rcu_data *urcu_##f##_get_cpu_call_rcu_data(int cpu);	\
+	struct call_rcu_data *urcu_##f##_get_thread_call_rcu_data(void);	\
+	struct call_rcu_data *urcu_##f##_get_call_rcu_data(void);		\
+	pthread_t urcu_##f##_get_call_rcu_thread(struct call_rcu_data *crdp);	\
+	void urcu_##f##_set_thread_call_rcu_data(struct call_rcu_data *crdp);	\
+	int urcu_##f##_set_cpu_call_rcu_data(int cpu, struct call_rcu_data *crdp); \
+	int urcu_##f##_create_all_cpu_call_rcu_data(unsigned long flags);	\
+	void urcu_##f##_free_all_cpu_call_rcu_data(void);			\
+	void urcu_##f##_call_rcu_before_fork(void);				\
+	void urcu_##f##_call_rcu_after_fork_parent(void);			\
+	void urcu_##f##_call_rcu_after_fork_child(void);			\
+	void urcu_##f##_barrier(void);
+#ifdef __cplusplus
+extern "C" {
+#endif
+SRCU_URCU_CALL_RCU_API(memb)
+SRCU_URCU_CALL_RCU_API(mb)
+SRCU_URCU_CALL_RCU_API(signal)
+SRCU_URCU_CALL_RCU_API(qsbr)
+SRCU_URCU_CALL_RCU_API(bp)
+#ifdef __cplusplus
+}
+#endif
+#undef SRCU_URCU_CALL_RCU_API
+#endif /* !_URCU_CALL_RCU_H */
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,8 +76,8 @@ struct srcu_stats {
 	const char *size_state_name;	/* "SMALL" .. "BIG", or "tiny" */
 	unsigned long nr_cpus;		/* per-CPU elements (1 on Tiny) */
 	unsigned long nr_nodes;		/* srcu_node count (0 while small, Tiny) */
-	unsigned long gp_normal;	/* grace periods completed as normal */
-	unsigned long gp_expedited;	/* grace periods completed expedited */
+	unsigned long gp_normal;	/* GPs that ended with no expedited request pending */
+	unsigned long gp_expedited;	/* GPs that ended with one pending (transfers too) */
 	unsigned long promotions;	/* sleeping normal GPs woken by an expedited request */
 	unsigned long transfers;	/* normal GPs that slept out their delay while an
 					 * expedited request waited (the seed's transfer) */
@@ -75,6 +111,22 @@ struct srcu_stats {
 #define SRCU_DEFINE_BEGIN
 #define SRCU_DEFINE_END
 #endif
+
+/*
+ * The link-time flavour check of DECLARE_SRCU().  A definition of a
+ * non-static srcu_struct defines a one-byte marker named after its flavour
+ * and its name; a declaration references the marker of its own flavour
+ * (through a static pointer the compiler must keep).  A Tree srcu_struct
+ * declared by a Tiny file, or the reverse, is then an undefined reference
+ * to srcu_tiny_defined_<name> (srcu_tree_defined_<name>) at link time,
+ * where a bare extern declaration would link and use one flavour's layout
+ * as the other's.  The marker of a static definition is static and unused.
+ */
+#define SRCU_DEFINE_MARKER(scope, marker)				\
+	scope char marker __attribute__((unused))
+#define SRCU_DECLARE_MARKER(marker)					\
+	extern char marker;						\
+	static char *const marker##_ref __attribute__((used, unused)) = &marker
 
 /*
  * Not API, from here on: what both flavours' srcu_structs embed.

@@ -29,6 +29,8 @@
 #define DEFINE_SRCU_FAST_UPDOWN(name)	SRCU_FLAVOUR_MACRO(DEFINE)(name, SRCU_READ_FLAVOR_FAST_UPDOWN, )
 #define DEFINE_STATIC_SRCU_FAST_UPDOWN(name) \
 	SRCU_FLAVOUR_MACRO(DEFINE)(name, SRCU_READ_FLAVOR_FAST_UPDOWN, static)
+/* Ours: extern declaration with a link-time flavour check (srcu/common.h). */
+#define DECLARE_SRCU(name)		SRCU_FLAVOUR_MACRO(DECLARE)(name)
 
 /* Set-up and tear-down. */
 #define init_srcu_struct		SRCU_FLAVOUR_NAME(init)

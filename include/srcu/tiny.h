@@ -71,7 +71,8 @@ void srcu_tiny_stall_check(struct srcu_work *work);
  * Static definitions need no init call: everything starts as the
  * initialiser says, and Tiny allocates nothing.  Every reader flavour is
  * accepted, so flavor is not recorded.  The definition's name is kept for
- * the stall warnings.
+ * the stall warnings.  The marker srcu_tiny_defined_<name> is
+ * SRCU_TINY_DECLARE()'s link-time flavour check, as in <srcu/tree.h>.
  */
 #define SRCU_TINY_STRUCT_INITIALIZER_NAMED(flavor, name_str) {		\
 	.srcu_idx = SRCU_TINY_IDX_INITIAL,				\
@@ -85,9 +86,13 @@ void srcu_tiny_stall_check(struct srcu_work *work);
 #define SRCU_TINY_STRUCT_INITIALIZER(flavor) \
 	SRCU_TINY_STRUCT_INITIALIZER_NAMED(flavor, (const char *)0)
 #define SRCU_TINY_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
+	SRCU_DEFINE_MARKER(scope, srcu_tiny_defined_##name);		\
 	scope struct srcu_tiny_struct name =				\
 		SRCU_TINY_STRUCT_INITIALIZER_NAMED(flavor, #name)	\
 	SRCU_DEFINE_END
+#define SRCU_TINY_DECLARE(name)						\
+	extern struct srcu_tiny_struct name;				\
+	SRCU_DECLARE_MARKER(srcu_tiny_defined_##name)
 
 /* Exported entry points. */
 int srcu_tiny_init(struct srcu_tiny_struct *ssp);
@@ -129,6 +134,7 @@ void srcu_tiny_up_read_fast(struct srcu_tiny_struct *ssp,
 			    struct srcu_tiny_ctr *scp);
 
 /* Slow paths of the inline readers: ABI, not API. */
+extern int srcu_tiny_debug_checks;	/* SRCU_DEBUG's checks on: readers call their twins */
 void srcu_tiny_gp_wake(struct srcu_tiny_struct *ssp);
 void srcu_tiny_bad_unlock(struct srcu_tiny_struct *ssp, long idx,
 			  const char *func) __attribute__((noreturn));
@@ -171,49 +177,78 @@ static inline void srcu_tiny_ctr_unlock(struct srcu_tiny_struct *ssp, long idx,
 	}
 }
 
-static inline int srcu_tiny_read_lock_inl(struct srcu_tiny_struct *ssp)
+/* Normal, nmisafe and down/up readers: one entry, then B; C, then one exit. */
+static inline int srcu_tiny_ctr_lock_mb(struct srcu_tiny_struct *ssp,
+					unsigned int flavor)
 {
-	int idx = srcu_tiny_ctr_lock(ssp, SRCU_READ_FLAVOR_NORMAL);
+	int idx = srcu_tiny_ctr_lock(ssp, flavor);
 
 	srcu_smp_mb__after_atomic(); /* B */ /* Pairs with A: keep the critical section after the count. */
 	return idx;
 }
 
-static inline void srcu_tiny_read_unlock_inl(struct srcu_tiny_struct *ssp, int idx)
+static inline void srcu_tiny_ctr_unlock_mb(struct srcu_tiny_struct *ssp, long idx,
+					   const char *func)
 {
 	srcu_smp_mb__before_atomic(); /* C */ /* Pairs with D: keep the critical section before the count. */
-	srcu_tiny_ctr_unlock(ssp, idx, "srcu_read_unlock");
+	srcu_tiny_ctr_unlock(ssp, idx, func);
+}
+
+/*
+ * The inline readers.  With SRCU_DEBUG's checks on (a debug build of the
+ * library, or SRCU_DEBUG=1 in the environment when it was loaded) each
+ * calls its exported twin instead, which tracks the readers each thread
+ * holds; otherwise the cost is one load and an always-predicted branch.
+ */
+#define srcu_tiny_checked() \
+	caa_unlikely(__atomic_load_n(&srcu_tiny_debug_checks, __ATOMIC_RELAXED))
+
+static inline int srcu_tiny_read_lock_inl(struct srcu_tiny_struct *ssp)
+{
+	if (srcu_tiny_checked())
+		return srcu_tiny_read_lock(ssp);
+	return srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
+}
+
+static inline void srcu_tiny_read_unlock_inl(struct srcu_tiny_struct *ssp, int idx)
+{
+	if (srcu_tiny_checked())
+		srcu_tiny_read_unlock(ssp, idx);
+	else
+		srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
 }
 
 /* Async-signal-safe readers: the counters are atomic, so the same code. */
 static inline int srcu_tiny_read_lock_nmisafe_inl(struct srcu_tiny_struct *ssp)
 {
-	int idx = srcu_tiny_ctr_lock(ssp, SRCU_READ_FLAVOR_NMI);
-
-	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
-	return idx;
+	if (srcu_tiny_checked())
+		return srcu_tiny_read_lock_nmisafe(ssp);
+	return srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NMI);
 }
 
 static inline void srcu_tiny_read_unlock_nmisafe_inl(struct srcu_tiny_struct *ssp,
 						     int idx)
 {
-	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
-	srcu_tiny_ctr_unlock(ssp, idx, "srcu_read_unlock_nmisafe");
+	if (srcu_tiny_checked())
+		srcu_tiny_read_unlock_nmisafe(ssp, idx);
+	else
+		srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
 }
 
 /* Readers that another thread may release: the same counters. */
 static inline int srcu_tiny_down_read_inl(struct srcu_tiny_struct *ssp)
 {
-	int idx = srcu_tiny_ctr_lock(ssp, SRCU_READ_FLAVOR_NORMAL);
-
-	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
-	return idx;
+	if (srcu_tiny_checked())
+		return srcu_tiny_down_read(ssp);
+	return srcu_tiny_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 static inline void srcu_tiny_up_read_inl(struct srcu_tiny_struct *ssp, int idx)
 {
-	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
-	srcu_tiny_ctr_unlock(ssp, idx, "srcu_up_read");
+	if (srcu_tiny_checked())
+		srcu_tiny_up_read(ssp, idx);
+	else
+		srcu_tiny_ctr_unlock_mb(ssp, idx, "srcu_up_read");
 }
 
 /*
@@ -223,10 +258,7 @@ static inline void srcu_tiny_up_read_inl(struct srcu_tiny_struct *ssp, int idx)
 static inline struct srcu_tiny_ctr *
 srcu_tiny_fast_lock(struct srcu_tiny_struct *ssp, unsigned int flavor)
 {
-	int idx = srcu_tiny_ctr_lock(ssp, flavor);
-
-	srcu_smp_mb__after_atomic(); /* B */ /* As in srcu_read_lock(). */
-	return &ssp->srcu_lock_nesting[idx];
+	return &ssp->srcu_lock_nesting[srcu_tiny_ctr_lock_mb(ssp, flavor)];
 }
 
 static inline void srcu_tiny_fast_unlock(struct srcu_tiny_struct *ssp,
@@ -236,33 +268,42 @@ static inline void srcu_tiny_fast_unlock(struct srcu_tiny_struct *ssp,
 	/* Integer arithmetic: a stray pointer becomes a bad index, not UB. */
 	uintptr_t off = (uintptr_t)scp - (uintptr_t)&ssp->srcu_lock_nesting[0];
 
-	srcu_smp_mb__before_atomic(); /* C */ /* As in srcu_read_unlock(). */
-	srcu_tiny_ctr_unlock(ssp, off % sizeof(*scp) ? -1L :
-			     (long)(off / sizeof(*scp)), func);
+	srcu_tiny_ctr_unlock_mb(ssp, off % sizeof(*scp) ? -1L :
+				(long)(off / sizeof(*scp)), func);
 }
 
 static inline struct srcu_tiny_ctr *
 srcu_tiny_read_lock_fast_inl(struct srcu_tiny_struct *ssp)
 {
+	if (srcu_tiny_checked())
+		return srcu_tiny_read_lock_fast(ssp);
 	return srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST);
 }
 
 static inline void srcu_tiny_read_unlock_fast_inl(struct srcu_tiny_struct *ssp,
 						  struct srcu_tiny_ctr *scp)
 {
-	srcu_tiny_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
+	if (srcu_tiny_checked())
+		srcu_tiny_read_unlock_fast(ssp, scp);
+	else
+		srcu_tiny_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
 }
 
 static inline struct srcu_tiny_ctr *
 srcu_tiny_down_read_fast_inl(struct srcu_tiny_struct *ssp)
 {
+	if (srcu_tiny_checked())
+		return srcu_tiny_down_read_fast(ssp);
 	return srcu_tiny_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
 }
 
 static inline void srcu_tiny_up_read_fast_inl(struct srcu_tiny_struct *ssp,
 					      struct srcu_tiny_ctr *scp)
 {
-	srcu_tiny_fast_unlock(ssp, scp, "srcu_up_read_fast");
+	if (srcu_tiny_checked())
+		srcu_tiny_up_read_fast(ssp, scp);
+	else
+		srcu_tiny_fast_unlock(ssp, scp, "srcu_up_read_fast");
 }
 
 #ifdef __cplusplus

@@ -74,6 +74,10 @@ struct srcu_tree_struct {
  * Static definitions need no init call: the first reader or updater to
  * find srcu_readers or srcu_sup NULL allocates them.  The definition's
  * name is kept for the stall warnings.
+ *
+ * A definition also defines the marker srcu_tree_defined_<name>, which
+ * SRCU_TREE_DECLARE() (DECLARE_SRCU()) references, so that a file of the
+ * other flavour declaring it fails to link (SRCU_DEFINE_MARKER()).
  */
 #define SRCU_TREE_STRUCT_INITIALIZER_NAMED(flavor, name_str) {		\
 	.srcu_init_flavor = (flavor),					\
@@ -83,9 +87,13 @@ struct srcu_tree_struct {
 #define SRCU_TREE_STRUCT_INITIALIZER(flavor) \
 	SRCU_TREE_STRUCT_INITIALIZER_NAMED(flavor, (const char *)0)
 #define SRCU_TREE_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
+	SRCU_DEFINE_MARKER(scope, srcu_tree_defined_##name);		\
 	scope struct srcu_tree_struct name =				\
 		SRCU_TREE_STRUCT_INITIALIZER_NAMED(flavor, #name)	\
 	SRCU_DEFINE_END
+#define SRCU_TREE_DECLARE(name)						\
+	extern struct srcu_tree_struct name;				\
+	SRCU_DECLARE_MARKER(srcu_tree_defined_##name)
 
 /* Exported entry points. */
 int srcu_tree_init(struct srcu_tree_struct *ssp);
@@ -136,6 +144,7 @@ void srcu_tree_set_virtual_cpu(int cpu);
 /* Slow paths of the inline readers: ABI, not API. */
 extern int srcu_tree_cpu_slowpath;	/* rseq unusable, or a virtual CPU is set */
 extern int srcu_tree_fast_fence;	/* no membarrier: fast readers fence themselves */
+extern int srcu_tree_debug_checks;	/* SRCU_DEBUG's checks on: readers call their twins */
 unsigned int srcu_tree_cpu_id_slow(void);
 struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp);
 void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
@@ -322,14 +331,30 @@ static inline void srcu_tree_ctr_unlock(struct srcu_tree_struct *ssp, long idx,
 	srcu_tree_ctr_inc_atomic(ssp, srcu_tree_readers_exit(ssp, idx, func), (int)idx, true);
 }
 
+/*
+ * The inline readers.  With SRCU_DEBUG's checks on (a debug build of the
+ * library, or SRCU_DEBUG=1 in the environment when it was loaded; fixed
+ * before main() runs) each calls its exported twin instead, which tracks
+ * the readers each thread holds: the checks need no rebuild of the
+ * application.  Otherwise the cost is one load of a read-mostly flag and
+ * a branch that is always predicted.
+ */
+#define srcu_tree_checked() \
+	caa_unlikely(__atomic_load_n(&srcu_tree_debug_checks, __ATOMIC_RELAXED))
+
 static inline int srcu_tree_read_lock_inl(struct srcu_tree_struct *ssp)
 {
+	if (srcu_tree_checked())
+		return srcu_tree_read_lock(ssp);
 	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 static inline void srcu_tree_read_unlock_inl(struct srcu_tree_struct *ssp, int idx)
 {
-	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
+	if (srcu_tree_checked())
+		srcu_tree_read_unlock(ssp, idx);
+	else
+		srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock");
 }
 
 /*
@@ -340,24 +365,34 @@ static inline void srcu_tree_read_unlock_inl(struct srcu_tree_struct *ssp, int i
  */
 static inline int srcu_tree_read_lock_nmisafe_inl(struct srcu_tree_struct *ssp)
 {
+	if (srcu_tree_checked())
+		return srcu_tree_read_lock_nmisafe(ssp);
 	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NMI);
 }
 
 static inline void srcu_tree_read_unlock_nmisafe_inl(struct srcu_tree_struct *ssp,
 						     int idx)
 {
-	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
+	if (srcu_tree_checked())
+		srcu_tree_read_unlock_nmisafe(ssp, idx);
+	else
+		srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_read_unlock_nmisafe");
 }
 
 /* Readers that another thread may release: the same counters. */
 static inline int srcu_tree_down_read_inl(struct srcu_tree_struct *ssp)
 {
+	if (srcu_tree_checked())
+		return srcu_tree_down_read(ssp);
 	return srcu_tree_ctr_lock_mb(ssp, SRCU_READ_FLAVOR_NORMAL);
 }
 
 static inline void srcu_tree_up_read_inl(struct srcu_tree_struct *ssp, int idx)
 {
-	srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_up_read");
+	if (srcu_tree_checked())
+		srcu_tree_up_read(ssp, idx);
+	else
+		srcu_tree_ctr_unlock_mb(ssp, idx, "srcu_up_read");
 }
 
 /*
@@ -404,25 +439,35 @@ static inline void srcu_tree_fast_unlock(struct srcu_tree_struct *ssp,
 static inline struct srcu_tree_ctr *
 srcu_tree_read_lock_fast_inl(struct srcu_tree_struct *ssp)
 {
+	if (srcu_tree_checked())
+		return srcu_tree_read_lock_fast(ssp);
 	return srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST);
 }
 
 static inline void srcu_tree_read_unlock_fast_inl(struct srcu_tree_struct *ssp,
 						  struct srcu_tree_ctr *scp)
 {
-	srcu_tree_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
+	if (srcu_tree_checked())
+		srcu_tree_read_unlock_fast(ssp, scp);
+	else
+		srcu_tree_fast_unlock(ssp, scp, "srcu_read_unlock_fast");
 }
 
 static inline struct srcu_tree_ctr *
 srcu_tree_down_read_fast_inl(struct srcu_tree_struct *ssp)
 {
+	if (srcu_tree_checked())
+		return srcu_tree_down_read_fast(ssp);
 	return srcu_tree_fast_lock(ssp, SRCU_READ_FLAVOR_FAST_UPDOWN);
 }
 
 static inline void srcu_tree_up_read_fast_inl(struct srcu_tree_struct *ssp,
 					      struct srcu_tree_ctr *scp)
 {
-	srcu_tree_fast_unlock(ssp, scp, "srcu_up_read_fast");
+	if (srcu_tree_checked())
+		srcu_tree_up_read_fast(ssp, scp);
+	else
+		srcu_tree_fast_unlock(ssp, scp, "srcu_up_read_fast");
 }
 
 #ifdef __cplusplus

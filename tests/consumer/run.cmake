@@ -50,11 +50,10 @@ file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 run(WHAT "install" CMD ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${PREFIX})
 
-set(san_flags "")
+# A sanitized build's package hands -fsanitize to its users (the CMake
+# targets and srcu-*.pc): this test adds no sanitizer flag of its own, so
+# that it fails if the package forgets.
 set(werror -Werror)
-if(SANITIZER)
-  set(san_flags -fsanitize=${SANITIZER} -fno-omit-frame-pointer)
-endif()
 if(SANITIZER MATCHES "thread")
   # gcc warns (-Wtsan) on every fence in the headers' TSan code path.
   set(werror "")
@@ -65,11 +64,9 @@ if(MODE STREQUAL "cmake")
   if(GENERATOR)
     set(gen -G ${GENERATOR})
   endif()
-  string(REPLACE ";" " " san_string "${san_flags}")
   run(WHAT "configure" CMD ${CMAKE_COMMAND} ${gen} -S ${PROJECT_DIR} -B ${WORK_DIR}/build
       -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_PREFIX_PATH=${PREFIX}
       -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
-      "-DCMAKE_C_FLAGS=${san_string}" "-DCMAKE_EXE_LINKER_FLAGS=${san_string}"
       -DSRCU_EXPECT_VERSION=${VERSION} -DSRCU_EXPECT_DIR=${PREFIX}/${CMAKEDIR})
   run(WHAT "build" CMD ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
   foreach(flavour tree tiny)
@@ -101,10 +98,21 @@ elseif(MODE STREQUAL "pkgconfig")
     run(WHAT "pkg-config" CMD ${PKG_CONFIG} --libs ${modules} ENV ${pc_env} OUT libs)
     separate_arguments(cflags UNIX_COMMAND "${cflags}")
     separate_arguments(libs UNIX_COMMAND "${libs}")
-    run(WHAT "compile ${name}" CMD ${C_COMPILER} ${san_flags} -Wall -Wextra ${werror}
+    run(WHAT "compile ${name}" CMD ${C_COMPILER} -Wall -Wextra ${werror}
         ${cflags} ${PROJECT_DIR}/${source} -o ${WORK_DIR}/${name} ${libs})
     run_program(${WORK_DIR}/${name} ${name} ${arg})
   endforeach()
+  # Both modules' flags and a file that includes <srcu.h>: refused, with the
+  # way out named (never silently Tiny).
+  run(WHAT "pkg-config" CMD ${PKG_CONFIG} --cflags srcu-tree srcu-tiny ENV ${pc_env} OUT cflags)
+  separate_arguments(cflags UNIX_COMMAND "${cflags}")
+  execute_process(COMMAND ${C_COMPILER} ${cflags} -fsyntax-only ${PROJECT_DIR}/hello.c
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(rc EQUAL 0 OR NOT out MATCHES "<srcu/tree.h> and <srcu/tiny.h>")
+    message(FATAL_ERROR "hello.c with `pkg-config --cflags srcu-tree srcu-tiny` was not "
+                        "refused with the flavour message (status ${rc}):\n${out}")
+  endif()
+  message(STATUS "hello.c with both modules' flags: refused, as it should be")
 else()
   message(FATAL_ERROR "run.cmake: MODE must be cmake or pkgconfig, not '${MODE}'")
 endif()

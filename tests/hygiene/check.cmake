@@ -6,7 +6,8 @@
 #   - each public header alone, included twice (include guards);
 #   - <srcu.h> with SRCU_TINY and with SRCU_NO_INLINE;
 #   - every header in one unit (both flavours' prefixed names side by side);
-#   - a liburcu flavour header before <srcu.h>, as the README advises;
+#   - a liburcu flavour header before and after <srcu.h>, its call_rcu()
+#     family called (declared in either order);
 #   - usage.c: every macro and kernel name used, for each flavour, and
 #     with SRCU_NO_INLINE and SRCU_DEBUG (readers mapped to the library).
 # Every failing case is reported, then the test fails (compile_check.cmake).
@@ -52,7 +53,18 @@ foreach(h ${headers})
   string(APPEND all "#include <${h}>\n")
 endforeach()
 add_case(all_headers "" "${all}${tail}")
-add_case(urcu_first "" "#include <urcu/urcu-memb.h>\n#include <srcu.h>\n${tail}")
+# liburcu's call_rcu() family is declared whichever header comes first.
+set(urcu_calls "static void srcu_hygiene_cb(struct rcu_head *h) { (void)h; }
+void srcu_hygiene_calls(struct rcu_head *h);
+void srcu_hygiene_calls(struct rcu_head *h)
+{
+	urcu_memb_call_rcu(h, srcu_hygiene_cb);
+	urcu_memb_barrier();
+	(void)urcu_memb_get_default_call_rcu_data();
+}
+")
+add_case(urcu_first "" "#include <urcu/urcu-memb.h>\n#include <srcu.h>\n${urcu_calls}")
+add_case(srcu_first "" "#include <srcu.h>\n#include <urcu/urcu-memb.h>\n${urcu_calls}")
 add_case(usage_tree "" "@usage")
 add_case(usage_tiny "-DSRCU_TINY" "@usage")
 add_case(usage_noinline "-DSRCU_NO_INLINE" "@usage")

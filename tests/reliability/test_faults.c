@@ -487,6 +487,7 @@ static void test_thread_create_fails(void **state)
 {
 	struct child_result r;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	/* No spare: a warning, and everything still completes. */
 	run_in_child(one_worker_per_pool, NULL, &r);
 	assert_true(child_exited_ok(&r));
@@ -497,6 +498,7 @@ static void test_workerless(void **state)
 {
 	struct child_result r;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	/* Not even one worker: one warning per pool, and everything works. */
 	run_in_child(no_threads_at_all, NULL, &r);
 	assert_true(child_exited_ok(&r));

@@ -128,6 +128,7 @@ static void test_child_uses_library(void **state)
 	struct counted c = { .calls = 0 };
 
 	SKIP_UNDER_ASAN();
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	synchronize_srcu(&parent_ss);
 	call_srcu(&parent_ss, &c.rh, counted_cb);
@@ -167,6 +168,7 @@ static void test_pending_callbacks(void **state)
 	int i;
 
 	SKIP_UNDER_ASAN();
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	pending_idx = srcu_read_lock(&parent_ss);
 	for (i = 0; i < 4; i++) {
@@ -228,6 +230,7 @@ static void test_reader_in_other_thread(void **state)
 	pthread_t t;
 
 	SKIP_UNDER_ASAN();
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	t = test_thread_start(hold_reader, &h);
 	assert_true(test_wait_for(&h.inside, 1));
@@ -289,6 +292,7 @@ static void test_fork_during_updates(void **state)
 	int i, before;
 
 	SKIP_UNDER_ASAN();
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	assert_int_equal(init_srcu_struct(&parent_ss), 0);
 	t = test_thread_start(updater_fn, &u);
 	assert_true(test_wait_for(&u.rounds, 1));

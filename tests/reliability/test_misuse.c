@@ -376,6 +376,7 @@ static void barrier_from_other_callback(void *arg)
 
 static void test_barrier_from_callback(void **state)
 {
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	/* Its own callback list is busy running it: would never complete. */
 	expect_abort(barrier_from_own_callback, "would deadlock");
 	expect_abort(barrier_from_own_callback, "srcu_barrier() from a");
@@ -403,6 +404,7 @@ static void test_sync_in_own_reader(void **state)
 {
 	struct child_result r;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	if (DEBUG) {
 		expect_abort(sync_in_own_reader, "would deadlock");
 		return;
@@ -439,6 +441,7 @@ static void test_thread_exits_in_reader(void **state)
 {
 	struct child_result r;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	/*
 	 * The reader never ends, so no later grace period does either.  The
 	 * stall warning says so; a debug build, that no thread holds it.

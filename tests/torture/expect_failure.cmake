@@ -1,4 +1,5 @@
-# Runs PROG with ARGS (a ;-list) and succeeds only if the torture test
+# Runs PROG (a ;-list: the program, after its emulator when cross-built)
+# with ARGS (a ;-list) and succeeds only if the torture test
 # reported a failure the way it should: exit status 1 and
 # "End of test: FAILURE" on stdout.  A crash, a hang or a pass fails.
 if(NOT PROG)

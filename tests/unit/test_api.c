@@ -1074,6 +1074,12 @@ static void test_stress_readers(void **state)
 		s.cur = &objs[0];
 		th[0] = test_thread_start(stress_reader, &s);
 		th[1] = test_thread_start(stress_reader, &s);
+		/*
+		 * Readers are running before the updates begin: on a loaded
+		 * machine, under qemu, a new thread may take longer to get going
+		 * than the whole run (seen on ppc64el).
+		 */
+		assert_true(test_wait_for(&s.reads, 2));
 		end = test_now_ns() + STRESS_MS * 1000000ULL;
 		while (test_now_ns() < end) {
 			struct stress_obj *old = s.cur, *new = &objs[old == &objs[0]];

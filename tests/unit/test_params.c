@@ -25,6 +25,7 @@
 #include "broken.h"
 #include "params.h"
 #include "stats.h"
+#include "test_util.h"
 
 #define CHILD_ENV	"SRCU_TEST_PARAMS_CHILD"
 
@@ -286,7 +287,11 @@ static void test_env_at_load(void **state)
 		/* The resolved path: valgrind's /proc/self/exe is valgrind itself. */
 		n = readlink("/proc/self/exe", ebuf, sizeof(ebuf) - 1);
 		ebuf[n > 0 ? n : 0] = '\0';
-		execl(ebuf, "test_params", (char *)NULL);
+		/* Cross-built: the kernel cannot run us, the emulator can. */
+		if (test_emulator())
+			execl(test_emulator(), test_emulator(), ebuf, (char *)NULL);
+		else
+			execl(ebuf, "test_params", (char *)NULL);
 		_exit(127);
 	}
 	close(out[1]);

@@ -3,8 +3,10 @@
  * lock-free per-CPU counter: a signal handler that takes a read lock on
  * the same srcu_struct in the middle of a reader, threads that migrate
  * between CPUs, CPUs beyond the struct's CPU count, a virtual CPU switched
- * on while readers run; and which counting path is in use (restartable
- * sequence or atomic, membarrier or fences).  One source for both
+ * on while readers run; which counting path is in use (restartable
+ * sequence or atomic, membarrier or fences), said in the output; and the
+ * restartable sequence itself, even where no kernel runs it (qemu-user).
+ * One source for both
  * flavours through <srcu.h>; the checks of Tree's counter layout are
  * Tree-only.  tests/CMakeLists.txt builds it inline and with
  * SRCU_NO_INLINE (the exported twins), and runs the Tree build again with
@@ -259,6 +261,7 @@ static bool fast_rseq_expected(void)
 	       (SRCU_TREE_RSEQ_FENCED || !__atomic_load_n(&srcu_tree_fast_fence, __ATOMIC_RELAXED));
 }
 
+#if SRCU_HAVE_RSEQ_CPU
 /* Does the environment say rseq was turned off (and did glibc obey)? */
 static bool rseq_turned_off(void)
 {
@@ -266,6 +269,7 @@ static bool rseq_turned_off(void)
 
 	return t && strstr(t, "glibc.pthread.rseq=0");
 }
+#endif
 
 /* Entries (exits) on both indexes, in the rseq (cpu_set) or atomic counters. */
 static unsigned long count_of(struct srcu_struct *ssp, bool cpu_set, bool exits)
@@ -320,11 +324,18 @@ static void test_counting_paths(void **state)
 	const int n = 1000;
 
 	(void)state;
+#if SRCU_HAVE_RSEQ_CPU
 	if (rseq_turned_off())
 		assert_int_equal(__rseq_size, 0);	/* The tunable took effect. */
+#endif
 	assert_int_equal(init_srcu_struct_fast(&fast), 0);
 	assert_int_equal(init_srcu_struct(&normal), 0);
 	assert_int_equal(init_srcu_struct(&nmisafe), 0);
+	/* Which paths ran: emulators and old kernels have no rseq. */
+	print_message("CPU ids from %s; fast readers count by %s\n",
+		      __atomic_load_n(&srcu_tree_cpu_slowpath, __ATOMIC_RELAXED) ?
+		      "sched_getcpu() (no rseq)" : "the rseq area",
+		      fast_rseq_expected() ? "restartable sequence" : "atomic add");
 
 	for (int i = 0; i < n; i++)
 		srcu_read_unlock_fast(&fast, srcu_read_lock_fast(&fast));
@@ -351,6 +362,76 @@ static void test_counting_paths(void **state)
 	assert_int_equal(cleanup_srcu_struct(&normal), 0);
 	assert_int_equal(cleanup_srcu_struct(&nmisafe), 0);
 }
+
+#if SRCU_HAVE_RSEQ
+/* The descriptors of the sequences inlined into this program (GNU ld's bounds). */
+extern const struct rseq_cs __start___rseq_cs[] __attribute__((weak));
+extern const struct rseq_cs __stop___rseq_cs[] __attribute__((weak));
+
+/*
+ * The increment's restartable sequence itself (<srcu/rseq.h>), apart from
+ * the readers: it adds one and returns true on its CPU, adds nothing and
+ * returns false elsewhere, and clears rseq_cs both ways; and every
+ * descriptor is one the kernel would act on (version 0, an abort handler
+ * outside the sequence, after the registered signature).  Where rseq is
+ * not registered (qemu-user has none, nor glibc.pthread.rseq=0) no kernel
+ * reads the area, so the test plays the kernel's part and writes cpu_id
+ * itself, then puts back glibc's value (sched_getcpu() reads it).  What
+ * no test here can show is the kernel aborting the sequence: that needs a
+ * kernel that runs it (x86-64 hardware does, in the readers' tests).
+ */
+static void test_rseq_sequence(void **state)
+{
+	char *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	uint32_t *cpu_id = (uint32_t *)(area + SRCU_RSEQ_CPU_ID);
+	const uint64_t *cs = (const uint64_t *)(area + SRCU_RSEQ_CS);
+	unsigned int nowhere = (unsigned int)sysconf(_SC_NPROCESSORS_CONF);
+	const struct rseq_cs *d, *end = __stop___rseq_cs;
+	unsigned long ctr = 0, added = 0;
+	uint32_t saved, sig;
+
+	(void)state;
+	d = __start___rseq_cs;
+	assert_true(d != NULL && d < end);
+	for (; d < end; d++) {
+		assert_int_equal(d->version, 0);
+		assert_int_equal(d->flags, 0);
+		assert_true(d->post_commit_offset > 0);
+		assert_true(d->abort_ip < d->start_ip ||
+			    d->abort_ip >= d->start_ip + d->post_commit_offset);
+		memcpy(&sig, (const void *)(uintptr_t)(d->abort_ip - sizeof(sig)), sizeof(sig));
+		assert_int_equal(sig, RSEQ_SIG);
+	}
+
+	if (__rseq_size > 0) {
+		/* Registered: the kernel keeps cpu_id; aborts send some to false. */
+		for (int i = 0; i < 1000; i++) {
+			if (srcu_rseq_inc(&ctr, srcu_rseq_cpu()))
+				added++;
+			assert_int_equal(__atomic_load_n(cs, __ATOMIC_RELAXED), 0);
+		}
+		assert_true(added > 0);
+		assert_int_equal(ctr, added);
+		/* A CPU this thread can never be on. */
+		assert_false(srcu_rseq_inc(&ctr, nowhere));
+		assert_int_equal(ctr, added);
+		assert_int_equal(__atomic_load_n(cs, __ATOMIC_RELAXED), 0);
+		print_message("rseq sequence: registered, %lu of 1000 committed\n", added);
+		return;
+	}
+	saved = *cpu_id;
+	*cpu_id = 3;
+	assert_true(srcu_rseq_inc(&ctr, 3));
+	assert_int_equal(ctr, 1);
+	assert_int_equal(*cs, 0);
+	assert_false(srcu_rseq_inc(&ctr, 4));
+	assert_int_equal(ctr, 1);
+	assert_int_equal(*cs, 0);
+	*cpu_id = saved;
+	print_message("rseq sequence: not registered here; run on a cpu_id the test "
+		      "set (commit and mismatch only, no kernel aborts)\n");
+}
+#endif /* SRCU_HAVE_RSEQ */
 
 /* Fast readers use membarrier unless it is refused or turned off. */
 static void test_membarrier_mode(void **state)
@@ -553,6 +634,9 @@ int main(void)
 		cmocka_unit_test(test_signal_nested_fast),
 #ifndef SRCU_TINY
 		cmocka_unit_test(test_counting_paths),
+#if SRCU_HAVE_RSEQ
+		cmocka_unit_test(test_rseq_sequence),
+#endif
 		cmocka_unit_test(test_membarrier_mode),
 		cmocka_unit_test(test_migration_exact_counts),
 		cmocka_unit_test(test_cpus_beyond_struct),

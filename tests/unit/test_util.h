@@ -1,7 +1,8 @@
 /*
  * test_util.h: small helpers shared by the unit tests: clocks, sleeps,
  * flags handed between threads, bounded waits, threads that must start,
- * and which sanitizer the test is built with.  Header-only; include after
+ * which sanitizer the test is built with, and what an emulator (qemu-user,
+ * for the cross-built passes) cannot do.  Header-only; include after
  * <cmocka.h>.  The reliability tests (tests/reliability/) include it too.
  *
  * Assertions stay on the test's main thread: helper threads record what
@@ -11,10 +12,16 @@
 #ifndef SRCU_TEST_UTIL_H
 #define SRCU_TEST_UTIL_H
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -118,5 +125,96 @@ static inline void test_thread_join(pthread_t t)
 {
 	assert_int_equal(pthread_join(t, NULL), 0);
 }
+
+/*
+ * Emulated runs.  A cross-built test runs under qemu-user, and ctest tells
+ * it so: cmake/toolchain-debian-cross.cmake sets SRCU_TEST_EMULATOR to the
+ * emulator's path in every test's environment.  NULL when run natively.
+ */
+static inline const char *test_emulator(void)
+{
+	const char *e = getenv("SRCU_TEST_EMULATOR");
+
+	return e && *e ? e : NULL;
+}
+
+static inline void *test_probe_thread(void *arg)
+{
+	return arg;
+}
+
+static inline void *test_probe_parked(void *arg)
+{
+	const int *release = arg;
+
+	while (!test_get(release))
+		test_sleep_ms(1);
+	return NULL;
+}
+
+/*
+ * Can the child of a multi-threaded process start a thread?  Asked only
+ * under an emulator, once: a child forked while a second thread runs
+ * starts and joins a thread, and exits 0 if that worked.  qemu-user 7.2
+ * (Debian bookworm's) cannot: the child dies inside qemu at its first
+ * pthread_create() ("qemu_plugin_vcpu_init_hook: assertion failed"), the
+ * same with a plain C program and no libsrcu, so the tests whose children
+ * start threads (fork(), worker faults, misuse that blocks a worker) are
+ * skipped there, saying why.  Natively the answer is yes without asking:
+ * native runs skip nothing.
+ */
+static inline bool test_fork_child_can_thread(void)
+{
+	static int answer;	/* 0 not asked yet, 1 yes, 2 no */
+	int release = 0, status = 0;
+	pthread_t parked, t;
+	uint64_t end;
+	pid_t pid;
+
+	if (!test_emulator())
+		return true;
+	if (answer)
+		return answer == 1;
+	if (pthread_create(&parked, NULL, test_probe_parked, &release))
+		return false;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		/* qemu's own report of its failure is not the test's output. */
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		_exit(pthread_create(&t, NULL, test_probe_thread, NULL) == 0 &&
+		      pthread_join(t, NULL) == 0 ? 0 : 1);
+	}
+	test_set(&release, 1);
+	pthread_join(parked, NULL);
+	if (pid < 0)
+		return false;
+	/* Bounded: a child that hangs instead of dying is killed, a no. */
+	end = test_now_ns() + TEST_DEADLINE_NS;
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (test_now_ns() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			break;
+		}
+		test_sleep_ms(1);
+	}
+	answer = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 1 : 2;
+	return answer == 1;
+}
+
+/* Skip the calling test (saying why) if its forked children cannot start threads. */
+#define TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD()				\
+	do {								\
+		if (!test_fork_child_can_thread()) {			\
+			print_message("skipped under %s: a forked child of a "	\
+				      "multi-threaded process cannot start threads there\n", \
+				      test_emulator());			\
+			skip();						\
+		}							\
+	} while (0)
 
 #endif /* SRCU_TEST_UTIL_H */

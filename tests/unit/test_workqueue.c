@@ -385,8 +385,10 @@ static void child_self_flush(void)
 
 static void test_flush_self_dies(void **state)
 {
-	int status = in_child(child_self_flush);
+	int status;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
+	status = in_child(child_self_flush);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
@@ -487,6 +489,7 @@ static void test_fork(void **state)
 {
 	int status;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	set_hz(1000);
 	/* One item on a timer, one running while we fork. */
 	item_init(&fork_before, SRCU_WQ_GP);
@@ -601,6 +604,7 @@ static void test_fork_from_worker(void **state)
 	struct srcu_work w;
 	int status;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	srcu_init_work(&w, forking_fn, SRCU_WQ_CB);
 	__atomic_store_n(&worker_fork_status, -1, __ATOMIC_SEQ_CST);
 	assert_true(srcu_queue_work(&w));
