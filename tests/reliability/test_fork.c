@@ -477,6 +477,7 @@ static void expect_fork_returns(void (*fn)(void *))
 static void test_fork_while_callback_blocks(void **state)
 {
 	SKIP_UNDER_ASAN();
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	expect_fork_returns(blocked_normal);
 	expect_fork_returns(blocked_expedited);
 	expect_fork_returns(blocked_by_helper);
@@ -539,6 +540,7 @@ static void test_fork_global_locks(void **state)
 	pthread_t t;
 
 	SKIP_UNDER_ASAN();
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	t = test_thread_start(churn_fn, stop);
 	for (int i = 0; i < GLOBAL_FORKS; i++) {
 		run_in_child_for(child_first_use, NULL, &r, GLOBAL_HANG_MS);

@@ -561,6 +561,7 @@ static void test_fork_user_code(void **state)
 {
 	int status;
 
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
 	memset(&user_item, 0, sizeof(user_item));
 	srcu_init_work(&user_item.work, user_item_fn, SRCU_WQ_CB);
 	assert_true(srcu_queue_work(&user_item.work));
