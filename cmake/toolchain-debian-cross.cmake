@@ -12,6 +12,7 @@
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR ${SRCU_CROSS_PROCESSOR})
 set(CMAKE_C_COMPILER ${SRCU_CROSS_TRIPLE}-gcc)
+set(CMAKE_CXX_COMPILER ${SRCU_CROSS_TRIPLE}-g++)
 
 # The target's libraries: the cross compiler's own sysroot (libc, from
 # libc6-dev-ARCH-cross) and the multiarch directory (liburcu, CMocka).

@@ -30,7 +30,7 @@ ppc64el) triple=powerpc64le-linux-gnu ;;
 esac
 
 # What the cross build needs; the host's build tools come first.
-host_pkgs=(make cmake pkg-config qemu-user "gcc-$triple")
+host_pkgs=(make cmake pkg-config qemu-user "gcc-$triple" "g++-$triple")
 target_pkgs=("liburcu-dev:$arch" "libcmocka-dev:$arch")
 missing=()
 for p in "${host_pkgs[@]}" "${target_pkgs[@]}"; do

@@ -1,12 +1,17 @@
 /*
  * debug.c: the SRCU_DEBUG checks of debug.h (lockdep's checks, for SRCU):
- * whether they are on, the per-thread table of readers held, and Tree's
- * registry of initialised srcu_structs.  Called by srcutree.c and
- * srcutiny.c; compiled into each flavour library.
+ * whether they are on, the per-thread table of readers held, the list of
+ * those tables that the stall warnings read, and Tree's registry of
+ * initialised srcu_structs.  Called by srcutree.c, srcutiny.c and stall.c;
+ * compiled into each flavour library.
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <srcu/common.h>
 #include "debug.h"
@@ -68,6 +73,9 @@ struct held_reader {
 static __thread struct held_reader held[SRCU_DEBUG_MAX_HELD];
 static __thread unsigned int held_nr;
 
+static void thread_list_add(void);
+static __thread int thread_slot;	/* index + 1 in thread_list, 0: not listed yet */
+
 static const char *lock_name(unsigned int flavor)
 {
 	switch (flavor) {
@@ -88,6 +96,8 @@ void SRCU_PRIV(debug_lock)(const void *ssp, uintptr_t token, unsigned int flavor
 {
 	unsigned int n = __atomic_load_n(&held_nr, __ATOMIC_RELAXED);
 
+	if (caa_unlikely(!thread_slot))
+		thread_list_add();
 	do {
 		if (n >= SRCU_DEBUG_MAX_HELD)
 			srcu_die("%s(): more than %d SRCU readers held by one thread "
@@ -95,10 +105,11 @@ void SRCU_PRIV(debug_lock)(const void *ssp, uintptr_t token, unsigned int flavor
 				 SRCU_DEBUG_MAX_HELD);
 	} while (!__atomic_compare_exchange_n(&held_nr, &n, n + 1, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	held[n].token = token;
-	held[n].flavor = flavor;
+	__atomic_store_n(&held[n].token, token, __ATOMIC_RELAXED);
+	__atomic_store_n(&held[n].flavor, flavor, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* Filled before it is seen. */
-	__atomic_store_n(&held[n].ssp, ssp, __ATOMIC_RELAXED);
+	/* Release: for a stall warning that reads this table from another thread. */
+	__atomic_store_n(&held[n].ssp, ssp, __ATOMIC_RELEASE);
 }
 
 /* Free the holes at the top of the table. */
@@ -194,30 +205,13 @@ struct reg_entry {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static struct reg_entry *reg;
 static size_t reg_cap, reg_used;	/* slots; live entries plus tombstones */
 
-/* fork(): the child must not inherit the lock held by a thread it lacks. */
-static void reg_lock_all(void)
-{
-	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
-}
-
-static void reg_unlock_all(void)
-{
-	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
-}
-
-static void reg_init_once(void)
-{
-	srcu_check_pthread(pthread_atfork(reg_lock_all, reg_unlock_all, reg_unlock_all));
-}
-
 static void reg_lock_once(void)
 {
-	pthread_once(&reg_once, reg_init_once);
-	reg_lock_all();
+	srcu_fork_handlers();	/* before the first use of reg_lock */
+	srcu_check_pthread(pthread_mutex_lock(&reg_lock));
 }
 
 static size_t reg_hash(const void *p, size_t cap)
@@ -304,3 +298,155 @@ void SRCU_PRIV(debug_unregister)(const void *ssp)
 	srcu_check_pthread(pthread_mutex_unlock(&reg_lock));
 }
 
+/*
+ * The list of threads' reader tables, for the stall warnings: which
+ * threads hold readers of a stalled srcu_struct.  A thread joins it at its
+ * first reader, perhaps in a signal handler, so joining is lock-free (it
+ * claims a free slot with a CAS, and pthread_setspecific() of a key made
+ * at load time, which glibc does without allocating); it leaves it when it
+ * exits (the key's destructor), under thread_list_lock, which a stall
+ * warning holds while it reads other threads' tables: those stay valid
+ * until their thread has left the list.  Past THREAD_LIST_MAX threads at
+ * once, the others are not listed (and the warning says so).
+ */
+#define THREAD_LIST_MAX	256
+
+struct thread_entry {
+	int used;			/* claimed by a thread (CAS) */
+	pid_t tid;			/* its kernel thread id */
+	unsigned int *nr;		/* its held_nr */
+	struct held_reader *table;	/* its held[]; set last (release), NULL: filling */
+};
+
+static struct thread_entry thread_list[THREAD_LIST_MAX];
+static pthread_mutex_t thread_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t thread_list_key;
+static bool thread_list_key_ok;
+
+static void thread_list_remove(void *slot)
+{
+	struct thread_entry *e = &thread_list[(uintptr_t)slot - 1];
+
+	srcu_fork_handlers();	/* before the first use of thread_list_lock */
+	srcu_check_pthread(pthread_mutex_lock(&thread_list_lock));
+	__atomic_store_n(&e->table, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->used, 0, __ATOMIC_RELEASE);
+	srcu_check_pthread(pthread_mutex_unlock(&thread_list_lock));
+	thread_slot = 0;
+}
+
+static void __attribute__((constructor)) thread_list_init(void)
+{
+	thread_list_key_ok = !pthread_key_create(&thread_list_key, thread_list_remove);
+}
+
+/* Async-signal-safe (see above). */
+static void thread_list_add(void)
+{
+	for (uintptr_t i = 0; i < THREAD_LIST_MAX && thread_list_key_ok; i++) {
+		struct thread_entry *e = &thread_list[i];
+		int free_slot = 0;
+
+		if (!__atomic_compare_exchange_n(&e->used, &free_slot, 1, false,
+						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			continue;
+		e->tid = (pid_t)syscall(SYS_gettid);
+		e->nr = &held_nr;
+		__atomic_store_n(&e->table, held, __ATOMIC_RELEASE);
+		pthread_setspecific(thread_list_key, (void *)(i + 1));
+		thread_slot = (int)i + 1;
+		return;
+	}
+	thread_slot = -1;	/* Not listed; not tried again. */
+}
+
+/* The thread's name, from /proc (the kernel's comm). */
+static void thread_name(pid_t tid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		n = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+}
+
+void srcu_debug_stall_holders(const void *ssp)
+{
+	unsigned int listed = 0, free_entries = 0;
+	char name[32];
+
+	if (!srcu_debug_on())
+		return;
+	srcu_fork_handlers();	/* before the first use of thread_list_lock */
+	srcu_check_pthread(pthread_mutex_lock(&thread_list_lock));
+	for (int i = 0; i < THREAD_LIST_MAX; i++) {
+		struct thread_entry *e = &thread_list[i];
+		struct held_reader *t = __atomic_load_n(&e->table, __ATOMIC_ACQUIRE);
+		unsigned int n;
+
+		if (!t)
+			continue;
+		n = __atomic_load_n(e->nr, __ATOMIC_RELAXED);
+		for (unsigned int j = 0; j < n && j < SRCU_DEBUG_MAX_HELD; j++) {
+			unsigned int flavor;
+			uintptr_t token;
+
+			if (__atomic_load_n(&t[j].ssp, __ATOMIC_ACQUIRE) != ssp)
+				continue;
+			token = __atomic_load_n(&t[j].token, __ATOMIC_RELAXED);
+			flavor = __atomic_load_n(&t[j].flavor, __ATOMIC_RELAXED);
+			thread_name(e->tid, name, sizeof(name));
+			if (flavor == SRCU_READ_FLAVOR_FAST)
+				SRCU_PRIV(warn)("stall:   thread %d (%s) holds %s() of srcu_struct "
+						"%p, counter %#lx", (int)e->tid, name,
+						lock_name(flavor), ssp, (unsigned long)token);
+			else
+				SRCU_PRIV(warn)("stall:   thread %d (%s) holds %s() of srcu_struct "
+						"%p, index %lu", (int)e->tid, name,
+						lock_name(flavor), ssp, (unsigned long)token);
+			listed++;
+		}
+	}
+	for (int i = 0; i < THREAD_LIST_MAX; i++)
+		free_entries += !__atomic_load_n(&thread_list[i].used, __ATOMIC_RELAXED);
+	srcu_check_pthread(pthread_mutex_unlock(&thread_list_lock));
+	if (!listed)
+		SRCU_PRIV(warn)("stall:   no listed thread holds a reader of srcu_struct %p "
+				"(not tracked: srcu_down_read() readers, and readers of "
+				"threads that have exited, or of the parent's other threads "
+				"before fork()%s)", ssp,
+				free_entries ? "" : ", or of threads past the first "
+				"256 to take a reader");
+}
+
+/*
+ * fork(): the child must not inherit a lock held by a thread it lacks.  In
+ * the child, the other threads' tables are gone with them (their memory
+ * may soon be another thread's): only the forking thread stays listed.
+ */
+void srcu_debug_fork(enum srcu_fork_phase phase)
+{
+	if (phase == SRCU_FORK_PREPARE) {
+		srcu_fork_mutex(&reg_lock, phase);
+		srcu_fork_mutex(&thread_list_lock, phase);
+		return;
+	}
+	if (phase == SRCU_FORK_CHILD)
+		for (int i = 0; i < THREAD_LIST_MAX; i++)
+			if (i + 1 != thread_slot) {
+				thread_list[i].table = NULL;
+				thread_list[i].used = 0;
+			}
+	srcu_fork_mutex(&thread_list_lock, phase);
+	srcu_fork_mutex(&reg_lock, phase);
+}

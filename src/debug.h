@@ -23,6 +23,8 @@
  *   which every later use but a new init reports.
  * - Tree registers each initialised srcu_struct, so that a second init of
  *   one that was not cleaned up is reported instead of leaking.
+ * - The threads' tables are listed, so that a stall warning (stall.c) can
+ *   name the threads that hold readers of a stalled srcu_struct.
  *
  * doc/reliability.md lists the checks and what each reports.
  */
@@ -32,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fork.h"
 #include "internal.h"
 
 /* srcu_reader_flavor bit of a cleaned-up srcu_struct (while the checks are on). */
@@ -79,6 +82,13 @@ void srcu_debug_check_dereference(const void *ssp, const char *expr,
 void SRCU_PRIV(debug_init_check)(const void *ssp, void *const *supp, const char *func);
 void SRCU_PRIV(debug_register)(const void *ssp, const void *sup);
 void SRCU_PRIV(debug_unregister)(const void *ssp);
+
+#define srcu_debug_fork		SRCU_PRIV(debug_fork)
+#define srcu_debug_stall_holders SRCU_PRIV(debug_stall_holders)
+/* fork() handler of the debug state's locks (src/fork.c), on or off. */
+void srcu_debug_fork(enum srcu_fork_phase phase);
+/* For a stall warning: name the threads that hold readers of ssp (checks on). */
+void srcu_debug_stall_holders(const void *ssp);
 
 #define srcu_debug_lock(ssp, token, flavor)				\
 	do {								\

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <srcu/common.h>
 #include "internal.h"
 
 #define DIAG_PREFIX	"libsrcu-" SRCU_FLAVOUR_STR ": "
@@ -45,6 +46,18 @@ void SRCU_PRIV(die)(const char *file, int line, const char *func, const char *fm
 	}
 	diag_write(buf, sizeof(buf), len);
 	abort();
+}
+
+void SRCU_PRIV(die_unusable)(const char *file, int line, const char *func,
+			     const void *ssp, unsigned int state, const char *name,
+			     const char *call)
+{
+	if (state == SRCU_STATE_DEAD)
+		SRCU_PRIV(die)(file, line, func, "%s: srcu_struct %p%s%s%s used after "
+			       "cleanup_srcu_struct() (initialise it again first)", call, ssp,
+			       name ? " (" : "", name ? name : "", name ? ")" : "");
+	SRCU_PRIV(die)(file, line, func, "%s: srcu_struct %p is not initialised "
+		       "(init_srcu_struct() not called, or its memory overwritten)", call, ssp);
 }
 
 void SRCU_PRIV(warn)(const char *fmt, ...)

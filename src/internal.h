@@ -52,6 +52,17 @@ void SRCU_PRIV(die)(const char *file, int line, const char *func,
 		    const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 4, 5)));
 
+/*
+ * Report an srcu_struct that call cannot use, by its srcu_state (cleaned
+ * up, or not initialised at all), then abort.  name: its DEFINE_SRCU()
+ * name, trusted only if state says the struct was initialised once.
+ */
+#define srcu_die_unusable(ssp, state, name, call)			\
+	SRCU_PRIV(die_unusable)(__FILE__, __LINE__, __func__, (ssp), (state), (name), (call))
+void SRCU_PRIV(die_unusable)(const char *file, int line, const char *func,
+			     const void *ssp, unsigned int state, const char *name,
+			     const char *call) __attribute__((noreturn));
+
 /* Cheap always-on checks, and debug-only checks for fast paths. */
 #define SRCU_BUG_ON(cond) \
 	do { if (caa_unlikely(cond)) srcu_die("BUG: %s", #cond); } while (0)

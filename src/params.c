@@ -58,6 +58,7 @@ static const struct param_desc param_desc[SRCU_PARAM_NR] = {
 	[SRCU_PARAM_COUNTER_WRAP_CHECK]	 = { "counter_wrap_check", 0, LONG_MAX, false },
 	[SRCU_PARAM_PROMOTE_INFLIGHT]	 = { "promote_inflight", 0, 1, false },
 	[SRCU_PARAM_NR_CPUS]		 = { "nr_cpus", 0, 1L << 16, false },
+	[SRCU_PARAM_STALL_TIMEOUT]	 = { "stall_timeout", 0, 1000000000L, false },
 };
 
 /* Values in force; read with relaxed loads, written under param_lock. */
@@ -73,6 +74,7 @@ static long param_val[SRCU_PARAM_NR] = {
 	[SRCU_PARAM_COUNTER_WRAP_CHECK]	 = (long)(ULONG_MAX >> 2),
 	[SRCU_PARAM_PROMOTE_INFLIGHT]	 = 1,
 	[SRCU_PARAM_NR_CPUS]		 = 0,	/* the machine's */
+	[SRCU_PARAM_STALL_TIMEOUT]	 = 21,	/* the kernel's RCU CPU stall timeout */
 };
 
 static bool param_explicit[SRCU_PARAM_NR];	/* derived ones set by the user */
@@ -124,6 +126,7 @@ static void param_store(int id, long value)
 {
 	long hz;
 
+	srcu_fork_handlers();	/* before the first use of param_lock */
 	srcu_check_pthread(pthread_mutex_lock(&param_lock));
 	if (param_desc[id].derived) {
 		param_explicit[id] = value != -1;
@@ -140,6 +143,11 @@ static void param_store(int id, long value)
 			WRITE_ONCE(param_val[SRCU_PARAM_MAX_NODELAY], NODELAY_OF(value));
 	}
 	srcu_check_pthread(pthread_mutex_unlock(&param_lock));
+}
+
+void srcu_params_fork(enum srcu_fork_phase phase)
+{
+	srcu_fork_mutex(&param_lock, phase);
 }
 
 /* The id of the tunable called name, or -ENOENT (also for NULL). */

@@ -6,6 +6,7 @@
 #ifndef SRCU_PARAMS_INTERNAL_H
 #define SRCU_PARAMS_INTERNAL_H
 
+#include "fork.h"
 #include "internal.h"
 
 enum srcu_param_id {
@@ -20,11 +21,13 @@ enum srcu_param_id {
 	SRCU_PARAM_COUNTER_WRAP_CHECK,	/* gp_seq mask for the per-CPU wrap sweep */
 	SRCU_PARAM_PROMOTE_INFLIGHT,	/* 1: expedited requests wake a sleeping normal GP */
 	SRCU_PARAM_NR_CPUS,		/* CPUs the Tree sizes for (0 = the machine's) */
+	SRCU_PARAM_STALL_TIMEOUT,	/* s a GP may be held up before a warning (21; 0 off) */
 	SRCU_PARAM_NR
 };
 
 #define srcu_param		SRCU_PRIV(param)
 #define srcu_params_parse	SRCU_PRIV(params_parse)
+#define srcu_params_fork	SRCU_PRIV(params_fork)
 
 /* The value in force (derived defaults computed), for the library's use. */
 long srcu_param(enum srcu_param_id id);
@@ -35,5 +38,8 @@ long srcu_param(enum srcu_param_id id);
  * Returns the number of bad entries.  Exposed for the unit test.
  */
 int srcu_params_parse(const char *spec);
+
+/* fork() handler of the tunables' lock (src/fork.c). */
+void srcu_params_fork(enum srcu_fork_phase phase);
 
 #endif /* SRCU_PARAMS_INTERNAL_H */

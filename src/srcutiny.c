@@ -39,6 +39,9 @@
  * 6. synchronize_srcu() waits for its cookie on a futex that each grace
  *    period's end bumps, and the reader of point 4 too: it needs no worker
  *    of either pool, so a callback may call it (on another srcu_struct).
+ * 7. Since nothing runs while a grace period waits for a reader, a timer
+ *    of its own (srcu_stall_work, on the grace-period pool) looks again
+ *    when a stall warning would be due (src/stall.c).
  *
  * Barriers, by letter (the readers' B, C and G are in tiny.h):
  *   A: before the driver reads a count.  Pairs with B.
@@ -58,6 +61,7 @@
 #include "broken.h"
 #include "debug.h"
 #include "internal.h"
+#include "stall.h"
 #include "stats.h"
 #include "trace.h"
 #include "workqueue.h"
@@ -124,6 +128,18 @@ static struct rcu_head *srcu_cb_enqueue(struct srcu_tiny_struct *ssp,
 	return old;
 }
 
+/*
+ * The update side's check of ssp: SRCU_DEBUG's (debug.h), and in every
+ * build its srcu_state, so that a struct cleaned up or never initialised
+ * is named instead of used.
+ */
+static void tiny_check_usable(struct srcu_tiny_struct *ssp, const char *call)
+{
+	srcu_debug_check_live(ssp, call);
+	if (caa_unlikely(READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE))
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name, call);
+}
+
 /* Grace periods. */
 
 /* The index readers use while srcu_idx has value idx. */
@@ -175,12 +191,6 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 
 	smp_mb(); /* A */ /* Pairs with B: updates before, counts after. */
 	if (smp_load_acquire(cnt) != 0) {
-		/*
-		 * The reader that empties i will queue the driver, perhaps in a
-		 * signal handler, where no thread can be created: give the pool
-		 * its worker now (if it stays workerless, our waiter runs it).
-		 */
-		srcu_wq_prepare(1u << SRCU_WQ_GP);
 		WRITE_ONCE(ssp->srcu_gp_waiting, i + 1);
 		smp_mb(); /* F */ /* Pairs with G: flag before the count. */
 		if (smp_load_acquire(cnt) != 0)
@@ -189,6 +199,85 @@ static bool srcu_idx_drained(struct srcu_tiny_struct *ssp, int i)
 	WRITE_ONCE(ssp->srcu_gp_waiting, 0);
 	smp_mb(); /* D */ /* Pairs with C: readers' sections before the GP's end. */
 	return true;
+}
+
+/* Readers inside on index idx, for a stall warning: one counter, not per CPU. */
+static long srcu_idx_readers(const void *ssp, unsigned int cpu, int idx)
+{
+	return __atomic_load_n(&((const struct srcu_tiny_struct *)ssp)->
+			       srcu_lock_nesting[idx].srcu_nesting, __ATOMIC_RELAXED);
+}
+
+/* What a stall warning about ssp, waiting on index idx, says. */
+static struct srcu_stall_gp srcu_stall_gp_of(struct srcu_tiny_struct *ssp, int idx)
+{
+	return (struct srcu_stall_gp){
+		.ssp = ssp, .name = ssp->srcu_name, .idx = idx,
+		.nr_cpus = 1, .readers = srcu_idx_readers,
+	};
+}
+
+/* What the stall warnings have to do once srcu_lock is dropped. */
+struct srcu_stall_todo {
+	struct srcu_stall_report report;	/* a warning or an end line ... */
+	bool print;				/* ... is due */
+	int idx;				/* the index held up */
+	uint64_t due_ns;			/* the timer's next look, or 0 */
+};
+
+/*
+ * If readers hold the running grace period up (the driver left
+ * srcu_gp_waiting set, and the count is not zero yet), the stall warnings
+ * follow it: note in *t a warning that is due, and when to look next (for
+ * the timer).  Called under srcu_lock.
+ */
+static void srcu_stall_follow(struct srcu_tiny_struct *ssp, struct srcu_stall_todo *t)
+{
+	unsigned int waiting = ssp->srcu_gp_waiting;
+	unsigned long idx = ssp->srcu_idx;
+
+	t->due_ns = 0;
+	if (!waiting || !srcu_idx_readers(ssp, 0, (int)waiting - 1))
+		return;
+	t->idx = (int)waiting - 1;
+	/* The grace period is named by the srcu_idx that ends it. */
+	if (srcu_stall_held(&ssp->srcu_stall, (idx & 0x1) ? idx + 1 : idx + 2, &t->report))
+		t->print = true;
+	t->due_ns = srcu_stall_due_ns(&ssp->srcu_stall);
+}
+
+/*
+ * With srcu_lock dropped: print what is due, and have the timer look again
+ * when the next warning is, unless it is armed already (then for an
+ * earlier time, or the same: a warning's due time only moves later).
+ * Arming it while it runs is fine: it runs again.
+ */
+static void srcu_stall_do(struct srcu_tiny_struct *ssp, const struct srcu_stall_todo *t)
+{
+	uint64_t now;
+
+	if (t->print) {
+		struct srcu_stall_gp g = srcu_stall_gp_of(ssp, t->idx);
+
+		srcu_stall_print(&g, &t->report);
+	}
+	if (!t->due_ns || srcu_work_pending(&ssp->srcu_stall_work))
+		return;
+	now = srcu_now_ns();
+	srcu_queue_delayed_work_ns(&ssp->srcu_stall_work, t->due_ns > now ? t->due_ns - now : 1);
+}
+
+/* The stall warnings' timer (srcu_stall_work, GP pool). */
+SRCU_EXPORT void SRCU_API(stall_check)(struct srcu_work *work)
+{
+	struct srcu_tiny_struct *ssp =
+		caa_container_of(work, struct srcu_tiny_struct, srcu_stall_work);
+	struct srcu_stall_todo t = { .print = false };
+
+	tiny_lock(ssp);
+	srcu_stall_follow(ssp, &t);
+	tiny_unlock(ssp);
+	srcu_stall_do(ssp, &t);
 }
 
 /*
@@ -211,7 +300,8 @@ static void srcu_wake_waiters(struct srcu_tiny_struct *ssp)
  */
 static bool srcu_advance(struct srcu_tiny_struct *ssp)
 {
-	bool ended = false, invoke = false;
+	struct srcu_stall_todo stall = { .print = false }, stall_end = { .print = false };
+	bool ended = false, invoke = false, waiting;
 	unsigned long idx;
 
 	tiny_lock(ssp);
@@ -255,6 +345,8 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		smp_store_release(&ssp->srcu_idx, idx + 1);
 		srcu_trace_gp_end(ssp, idx + 1, 0);
 		WRITE_ONCE(ssp->srcu_n_gp, ssp->srcu_n_gp + 1);
+		if (srcu_stall_ended(&ssp->srcu_stall, &stall_end.report))
+			stall_end.print = true;
 		if (ssp->srcu_cb_gp) {
 			ssp->srcu_cb_done = ssp->srcu_cb_gp;
 			ssp->srcu_cb_gp = NULL;
@@ -262,8 +354,24 @@ static bool srcu_advance(struct srcu_tiny_struct *ssp)
 		}
 		ended = true;
 	}
+	srcu_stall_follow(ssp, &stall);
+	waiting = ssp->srcu_gp_waiting;
 	tiny_unlock(ssp);
 
+	/*
+	 * A reader's exit will queue the driver, perhaps in a signal handler,
+	 * where no thread can be created: give the pool its worker now (if it
+	 * stays workerless, our waiter runs it).  Before the reader queues
+	 * it, or after (it waits on the queue for this worker): either way it
+	 * runs.  Not under srcu_lock: on a pool without workers this takes
+	 * the pool's lock, which a fork() holds across the fork, and the
+	 * child would find srcu_lock held.
+	 */
+	if (waiting)
+		srcu_wq_prepare(1u << SRCU_WQ_GP);
+
+	srcu_stall_do(ssp, &stall_end);
+	srcu_stall_do(ssp, &stall);
 	if (invoke)
 		srcu_queue_work(&ssp->srcu_cb_work);
 	if (ended)
@@ -280,7 +388,7 @@ SRCU_EXPORT void SRCU_API(drive_gp)(struct srcu_work *work)
  * A reader emptied the index the driver waits for: run it again, and wake
  * the threads in synchronize_srcu(), which run it themselves rather than
  * wait for a worker to be scheduled.  The reader may be in a signal
- * handler; srcu_idx_drained() prepared the pool.
+ * handler; srcu_advance() prepared the pool.
  */
 SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
 {
@@ -288,12 +396,12 @@ SRCU_EXPORT void SRCU_API(gp_wake)(struct srcu_tiny_struct *ssp)
 	srcu_wake_waiters(ssp);
 }
 
-/* Is w one of ssp's two work items (the driver, the invoker)? */
+/* Is w one of ssp's work items (the driver, the invoker, the stall timer)? */
 static bool srcu_work_of(const struct srcu_work *w, const void *ssp)
 {
 	const struct srcu_tiny_struct *sp = ssp;
 
-	return w == &sp->srcu_work || w == &sp->srcu_cb_work;
+	return w == &sp->srcu_work || w == &sp->srcu_cb_work || w == &sp->srcu_stall_work;
 }
 
 /*
@@ -333,7 +441,14 @@ static void srcu_wait_cookie(struct srcu_tiny_struct *ssp, unsigned long cookie)
 
 /* Callbacks. */
 
-/* Invoke, in order, the callbacks whose grace period has ended. */
+/*
+ * Invoke, in order, the callbacks whose grace period has ended.  Each
+ * leaves the list before it is called, so if another thread forks while a
+ * callback runs (user code, which fork() does not wait for), the child's
+ * list holds the ones behind it, srcu_cb_invoking says a callback is
+ * running (the parent's), and the child's pool runs us again
+ * (workqueue.h, srcu_wq_user_begin()): we go on with the rest.
+ */
 static void srcu_barrier_cb(struct rcu_head *rhp);
 
 SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
@@ -342,6 +457,7 @@ SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
 		caa_container_of(work, struct srcu_tiny_struct, srcu_cb_work);
 	struct rcu_head *rhp;
 	long count;
+	bool user;
 
 	for (count = 0;; count++) {
 		tiny_lock(ssp);
@@ -359,10 +475,17 @@ SRCU_EXPORT void SRCU_API(invoke_cbs)(struct srcu_work *work)
 		if (rhp == ssp->srcu_cb_tail)
 			ssp->srcu_cb_tail = NULL;
 		/* A barrier's marker is not user code: cleanup may go ahead. */
-		ssp->srcu_cb_invoking = rhp->func != srcu_barrier_cb;
+		user = rhp->func != srcu_barrier_cb;
+		ssp->srcu_cb_invoking = user;
 		WRITE_ONCE(ssp->srcu_n_cbs_invoked, ssp->srcu_n_cbs_invoked + 1);
 		tiny_unlock(ssp);
+		if (!user) {
+			rhp->func(rhp);
+			continue;
+		}
+		srcu_wq_user_begin();
 		rhp->func(rhp);
+		srcu_wq_user_end();
 	}
 }
 
@@ -373,7 +496,7 @@ static void srcu_call(struct srcu_tiny_struct *ssp, struct rcu_head *rhp,
 
 	if (!ssp || !rhp || !func)
 		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
-	srcu_debug_check_live(ssp, "call_srcu()");
+	tiny_check_usable(ssp, "call_srcu()");
 	rhp->func = func;
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
@@ -406,7 +529,7 @@ SRCU_EXPORT unsigned long SRCU_API(get_state_synchronize)(struct srcu_tiny_struc
 {
 	unsigned long cookie;
 
-	srcu_debug_check_live(ssp, "get_state_synchronize_srcu()");
+	tiny_check_usable(ssp, "get_state_synchronize_srcu()");
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
 	cookie = srcu_cookie_locked(ssp);
@@ -419,7 +542,7 @@ SRCU_EXPORT unsigned long SRCU_API(start_poll_synchronize)(struct srcu_tiny_stru
 	unsigned long cookie;
 	bool kick;
 
-	srcu_debug_check_live(ssp, "start_poll_synchronize_srcu()");
+	tiny_check_usable(ssp, "start_poll_synchronize_srcu()");
 	smp_mb(); /* The caller's updates before the cookie; see srcu_idx_drained(). */
 	tiny_lock(ssp);
 	cookie = srcu_cookie_locked(ssp);
@@ -442,6 +565,7 @@ SRCU_EXPORT bool SRCU_API(poll_state_synchronize)(struct srcu_tiny_struct *ssp,
 {
 	const struct srcu_wq_owner gp_work = srcu_work_owner(ssp, 1u << SRCU_WQ_GP);
 
+	tiny_check_usable(ssp, "poll_state_synchronize_srcu()");
 	if (!srcu_cookie_done(ssp, cookie)) {
 		/* On a GP pool without workers, pollers drive our grace periods. */
 		if (!srcu_wq_help(&gp_work, NULL) || !srcu_cookie_done(ssp, cookie))
@@ -467,7 +591,7 @@ SRCU_EXPORT void SRCU_API(synchronize)(struct srcu_tiny_struct *ssp)
 	struct srcu_work *cur = srcu_current_work();
 	unsigned long cookie;
 
-	srcu_debug_check_live(ssp, "synchronize_srcu()");
+	tiny_check_usable(ssp, "synchronize_srcu()");
 	srcu_debug_not_reader(ssp, "synchronize_srcu");
 	if (cur && cur->pool == SRCU_WQ_GP)
 		srcu_die("synchronize_srcu() from the grace-period worker would deadlock");
@@ -485,7 +609,7 @@ SRCU_EXPORT void SRCU_API(synchronize)(struct srcu_tiny_struct *ssp)
 /* Tiny has no expedited grace periods: the same as synchronize_srcu(). */
 SRCU_EXPORT void SRCU_API(synchronize_expedited)(struct srcu_tiny_struct *ssp)
 {
-	srcu_debug_check_live(ssp, "synchronize_srcu_expedited()");
+	tiny_check_usable(ssp, "synchronize_srcu_expedited()");
 	srcu_debug_not_reader(ssp, "synchronize_srcu_expedited");
 	SRCU_API(synchronize)(ssp);
 }
@@ -527,7 +651,7 @@ SRCU_EXPORT void SRCU_API(barrier)(struct srcu_tiny_struct *ssp)
 	struct rcu_head *old;
 	bool kick = false;
 
-	srcu_debug_check_live(ssp, "srcu_barrier()");
+	tiny_check_usable(ssp, "srcu_barrier()");
 	srcu_debug_not_reader(ssp, "srcu_barrier");
 	if (cur && cur->pool == SRCU_WQ_CB)
 		srcu_die("srcu_barrier() from an SRCU callback would deadlock");
@@ -618,12 +742,18 @@ SRCU_EXPORT int SRCU_API(cleanup)(struct srcu_tiny_struct *ssp)
 	if (!ssp)
 		return -EINVAL;
 	srcu_debug_check_live(ssp, "cleanup_srcu_struct()");
+	if (READ_ONCE(ssp->srcu_state) == SRCU_STATE_DEAD || !READ_ONCE(ssp->srcu_state))
+		return 0;	/* Already cleaned up, or zeroed: nothing going on. */
+	if (READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE)
+		return -EINVAL;	/* Never initialised. */
 	if (srcu_busy(ssp))
 		return -EBUSY;
 	srcu_flush_work(&ssp->srcu_work);
 	srcu_flush_work(&ssp->srcu_cb_work);
+	srcu_flush_work(&ssp->srcu_stall_work);	/* fires an armed timer now */
 	if (srcu_busy(ssp))
 		return -EBUSY;
+	WRITE_ONCE(ssp->srcu_state, SRCU_STATE_DEAD);
 	srcu_debug_mark_cleaned(ssp);
 	return 0;
 }
@@ -792,7 +922,7 @@ SRCU_EXPORT int SRCU_API(get_stats)(struct srcu_tiny_struct *ssp, struct srcu_st
 {
 	int i;
 
-	if (!ssp || !st)
+	if (!ssp || !st || READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->flavour = "tiny";
@@ -815,7 +945,10 @@ SRCU_EXPORT void SRCU_API(stats_print)(struct srcu_tiny_struct *ssp, FILE *out,
 {
 	struct srcu_stats st;
 
+	if (!ssp)
+		srcu_die("srcu_stats_print: NULL srcu_struct");
 	if (SRCU_API(get_stats)(ssp, &st))
-		return;
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name,
+				  "srcu_stats_print");
 	srcu_stats_write(&st, out ? out : stderr, tag ? tag : "srcu");
 }

@@ -11,6 +11,7 @@
 
 #include <srcu/tree.h>
 #include <srcu/work.h>
+#include "fork.h"
 #include "internal.h"
 #include "segcblist.h"
 
@@ -69,6 +70,8 @@ struct srcu_data {
 	unsigned long srcu_gp_seq_needed;	/* furthest GP this CPU asked for */
 	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP asked for */
 	bool srcu_cblist_invoking;		/* a worker is invoking our callbacks */
+	struct srcu_cblist srcu_invoking;	/* that batch: the callbacks not yet started */
+	long srcu_invoking_len;			/* callbacks the batch was taken out with */
 	long srcu_cbs_in_flight;		/* of that batch, callbacks not yet run */
 	struct srcu_work work;			/* invokes callbacks (CB pool) */
 	struct rcu_head srcu_barrier_head;	/* srcu_barrier()'s callback */
@@ -125,12 +128,14 @@ struct srcu_tree_usage {
 	struct srcu_work work;			/* runs process_srcu (GP pool) */
 	int32_t srcu_gp_end_futex;		/* bumped at every GP end */
 	int srcu_gp_waiters;			/* threads asleep on it */
+	struct srcu_stall srcu_stall;		/* stall warnings; under lock (due time: atomic) */
+	unsigned long srcu_fork_gen;		/* srcu_fork_gen when last used (srcu_after_fork()) */
 
 	/* srcu_barrier() state. */
-	pthread_mutex_t srcu_barrier_mutex;	/* one barrier at a time */
+	pthread_mutex_t srcu_barrier_mutex;	/* starting a barrier; never held while waiting */
 	unsigned long srcu_barrier_seq;		/* barrier sequence (rcu_seq) */
-	int srcu_barrier_cpu_cnt;		/* callbacks still to run, + 1 */
-	int32_t srcu_barrier_done;		/* futex: set when the count hits 0 */
+	int srcu_barrier_cpu_cnt;		/* callbacks still to run, + 1 while starting */
+	int32_t srcu_barrier_ends;		/* futex: bumped at every barrier's end */
 
 	/* Per-CPU update side, and the owner. */
 	struct srcu_data *sda;			/* srcu_nr_cpus entries */
@@ -144,6 +149,15 @@ struct srcu_tree_usage {
 	unsigned long n_gp_by_waiter;		/* GPs ended by a waiting thread, not the work */
 	unsigned long n_waiter_polls;		/* such a thread slept for readers (atomic) */
 };
+
+#define srcu_tree_fork		SRCU_PRIV(tree_fork)
+
+/*
+ * fork() handler of Tree's global state (src/fork.c): the lock that
+ * DEFINE_SRCU()'s first use takes, and the fork generation that each
+ * struct's first update-side call in a child compares (srcu_after_fork()).
+ */
+void srcu_tree_fork(enum srcu_fork_phase phase);
 
 /* rcu_seq arithmetic (the kernel's kernel/rcu/rcu.h, in our words). */
 static inline unsigned long srcu_seq_ctr(unsigned long s)

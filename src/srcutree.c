@@ -42,6 +42,7 @@
 #include "params.h"
 #include "segcblist.h"
 #include "srcutree-internal.h"
+#include "stall.h"
 #include "stats.h"
 #include "trace.h"
 #include "workqueue.h"
@@ -53,7 +54,11 @@
 /* Statically defined srcu_structs are initialised under this lock. */
 static pthread_mutex_t srcu_static_init_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Forks this process descends through; each srcu_struct remembers the last it saw. */
+static unsigned long srcu_fork_gen;
+
 static void process_srcu(struct srcu_work *work);
+static void srcu_after_fork(struct srcu_tree_struct *ssp, struct srcu_tree_usage *sup);
 static void srcu_invoke_callbacks(struct srcu_work *work);
 static void srcu_barrier_cb(struct rcu_head *rhp);
 
@@ -236,6 +241,7 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 	sup->srcu_exp_cbs_seq = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_barrier_seq = 0;
 	sup->srcu_last_gp_end = srcu_now_ns();
+	sup->srcu_fork_gen = READ_ONCE(srcu_fork_gen);
 	sup->srcu_ssp = ssp;
 	srcu_init_work(&sup->work, process_srcu, SRCU_WQ_GP);
 	init_srcu_data(ssp, sup);
@@ -256,6 +262,8 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 	if (flavor & (SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN))
 		(void)srcu_membarrier_ok();	/* Decide fences before the first reader. */
 
+	/* Before srcu_sup is published: whoever finds it finds the struct live. */
+	WRITE_ONCE(ssp->srcu_state, SRCU_STATE_LIVE);
 	smp_store_release(&ssp->srcu_readers, readers);
 	smp_store_release(&ssp->srcu_sup, sup);
 	srcu_debug_register(ssp, sup);
@@ -289,16 +297,24 @@ SRCU_EXPORT int srcu_tree_init_fast_updown(struct srcu_tree_struct *ssp)
 /*
  * First use of a statically defined srcu_struct (DEFINE_SRCU): allocate.
  * There is no caller to return -ENOMEM to, so running out of memory here
- * is fatal, and said.
+ * is fatal, and said.  Anything but a live struct or an untouched static
+ * one is fatal too, and said: one cleaned up, or memory that was never
+ * initialised (srcu_state tells them apart; every update-side call comes
+ * through here, the readers only on their slow path).
  */
-static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *ssp)
+static struct srcu_tree_usage *srcu_init_if_static(struct srcu_tree_struct *ssp)
 {
 	/* Acquire: pairs with the release in init_srcu_struct_fields(). */
 	struct srcu_tree_usage *sup = smp_load_acquire(&ssp->srcu_sup);
+	unsigned int state = READ_ONCE(ssp->srcu_state);
 
-	if (caa_likely(sup))
+	if (caa_likely(sup && state == SRCU_STATE_LIVE))
 		return sup;
 	srcu_debug_check_live(ssp, "SRCU call");
+	/* LIVE without srcu_sup: another thread's first use is publishing it. */
+	if (sup || (state != SRCU_STATE_STATIC && state != SRCU_STATE_LIVE))
+		srcu_die_unusable(ssp, state, ssp->srcu_name, "SRCU call");
+	srcu_fork_handlers();	/* before the first use of srcu_static_init_lock */
 	srcu_lock(&srcu_static_init_lock);
 	if (!ssp->srcu_sup && init_srcu_struct_fields(ssp, ssp->srcu_init_flavor))
 		srcu_die("out of memory initialising a DEFINE_SRCU() srcu_struct");
@@ -306,9 +322,29 @@ static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *s
 	return ssp->srcu_sup;
 }
 
+/*
+ * The update side's way in: the above, and, at the first call on ssp in a
+ * fork() child, srcu_after_fork().
+ */
+static struct srcu_tree_usage *check_init_srcu_struct(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = srcu_init_if_static(ssp);
+
+	if (caa_unlikely(READ_ONCE(sup->srcu_fork_gen) != READ_ONCE(srcu_fork_gen)))
+		srcu_after_fork(ssp, sup);
+	return sup;
+}
+
+void srcu_tree_fork(enum srcu_fork_phase phase)
+{
+	srcu_fork_mutex(&srcu_static_init_lock, phase);
+	if (phase == SRCU_FORK_CHILD)
+		WRITE_ONCE(srcu_fork_gen, srcu_fork_gen + 1);
+}
+
 SRCU_EXPORT struct srcu_tree_reader *srcu_tree_readers_init(struct srcu_tree_struct *ssp)
 {
-	check_init_srcu_struct(ssp);
+	srcu_init_if_static(ssp);
 	return ssp->srcu_readers;
 }
 
@@ -328,7 +364,7 @@ SRCU_EXPORT void srcu_tree_reader_flavor_slow(struct srcu_tree_struct *ssp,
 	const unsigned int fast = SRCU_READ_FLAVOR_FAST | SRCU_READ_FLAVOR_FAST_UPDOWN;
 	unsigned int old;
 
-	check_init_srcu_struct(ssp);
+	srcu_init_if_static(ssp);	/* no more: a reader may be in a signal handler */
 	if (flavor & fast)
 		(void)srcu_membarrier_ok();
 	old = __atomic_fetch_or(&ssp->srcu_reader_flavor, flavor, __ATOMIC_SEQ_CST);
@@ -347,8 +383,7 @@ SRCU_EXPORT void srcu_tree_bad_unlock(struct srcu_tree_struct *ssp, long idx,
 				      const char *func)
 {
 	if (!ssp->srcu_readers)
-		srcu_die("%s: srcu_struct %p is not initialised or was cleaned up",
-			 func, (void *)ssp);
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name, func);
 	srcu_die("%s: bad index %ld (srcu_struct %p)", func, idx, (void *)ssp);
 }
 
@@ -456,6 +491,23 @@ static long srcu_readers_active(struct srcu_tree_struct *ssp, long out[2])
 		out[1] = sum[1];
 	}
 	return sum[0] + sum[1];
+}
+
+/* Readers on idx counted on cpu, for a stall warning (racy). */
+static long srcu_cpu_readers(const void *ssp, unsigned int cpu, int idx)
+{
+	const struct srcu_tree_reader *r = &((const struct srcu_tree_struct *)ssp)->srcu_readers[cpu];
+
+	return (long)(srcu_tree_reader_locks(r, idx) - srcu_tree_reader_unlocks(r, idx));
+}
+
+/* What a stall warning about ssp's grace period, waiting on idx, says. */
+static struct srcu_stall_gp srcu_stall_gp_of(struct srcu_tree_struct *ssp, int idx)
+{
+	return (struct srcu_stall_gp){
+		.ssp = ssp, .name = ssp->srcu_name, .idx = idx,
+		.nr_cpus = ssp->srcu_nr_cpus, .per_cpu = true, .readers = srcu_cpu_readers,
+	};
 }
 
 /* Delays. */
@@ -790,7 +842,9 @@ static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gps
 				 bool by_waiter)
 {
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	bool expedited, hurry, defer, started = false;
+	bool expedited, hurry, defer, stalled, started = false;
+	struct srcu_stall_report stall;
+	struct srcu_stall_gp g;
 	unsigned int cpu;
 	int ss_state;
 
@@ -819,6 +873,7 @@ static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gps
 	defer = by_waiter && !hurry && sup->srcu_gp_work != SRCU_GPW_IDLE;
 	if (defer)
 		sup->srcu_cbs_deferred = true;
+	stalled = srcu_stall_ended(&sup->srcu_stall, &stall);
 	ss_state = smp_load_acquire(&sup->srcu_size_state);
 	srcu_unlock(&sup->lock);
 
@@ -852,6 +907,11 @@ static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gps
 	}
 	srcu_unlock(&sup->srcu_cb_mutex);
 	/* A new grace period may end now, but only one. */
+
+	if (stalled) {
+		g = srcu_stall_gp_of(ssp, 0);
+		srcu_stall_print(&g, &stall);
+	}
 
 	/* Wake synchronous waiters: they poll srcu_gp_seq. */
 	__atomic_fetch_add(&sup->srcu_gp_end_futex, 1, __ATOMIC_SEQ_CST);
@@ -887,6 +947,33 @@ static void srcu_schedule_deferred_cbs(struct srcu_tree_struct *ssp)
 }
 
 /* The state machine. */
+
+/*
+ * A scan found readers on idx holding grace period gpseq up: the stall
+ * warnings follow it (stall.c).  Their state is under sup->lock, taken
+ * once per grace period held up and when a warning is due: the due time,
+ * read without it, says when (a stale one only puts the look off until
+ * the next scan).  The warning is printed with no lock held.
+ */
+static void srcu_stall_check(struct srcu_tree_struct *ssp, unsigned long gpseq, int idx)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	uint64_t due = srcu_stall_due_ns(&sup->srcu_stall);
+	struct srcu_stall_report r;
+	struct srcu_stall_gp g;
+	bool warn;
+
+	if (!srcu_param(SRCU_PARAM_STALL_TIMEOUT) || (due && srcu_now_ns() < due))
+		return;
+	srcu_lock(&sup->lock);
+	warn = srcu_seq_ctr(sup->srcu_gp_seq) == srcu_seq_ctr(gpseq) &&
+	       srcu_stall_held(&sup->srcu_stall, srcu_seq_ctr(gpseq), &r);
+	srcu_unlock(&sup->lock);
+	if (warn) {
+		g = srcu_stall_gp_of(ssp, idx);
+		srcu_stall_print(&g, &r);
+	}
+}
 
 /*
  * Wait (spinning srcu_retry_check_delay us between tries) until no reader
@@ -997,8 +1084,10 @@ static enum srcu_step srcu_advance_state(struct srcu_tree_struct *ssp, bool by_w
 		idx = 1 ^ (READ_ONCE(ssp->srcu_idx) & 1);
 		if (srcu_seq_state(gpseq) == SRCU_STATE_SCAN1) {
 			/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
-			if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1))
+			if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1)) {
+				srcu_stall_check(ssp, gpseq, idx);
 				return SRCU_STEP_READERS;
+			}
 			if (!by_waiter)
 				srcu_test_gp_event(ssp, SRCU_TEST_GP_STEP);
 			srcu_lock(&sup->lock);
@@ -1014,8 +1103,10 @@ static enum srcu_step srcu_advance_state(struct srcu_tree_struct *ssp, bool by_w
 		}
 		/* SCAN2: readers are usually quick, so check twice before sleeping. */
 		/* Test-only: srcu-torture --broken=skip-scan2 skips this scan. */
-		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN2) && !try_check_zero(ssp, idx, 2))
+		if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN2) && !try_check_zero(ssp, idx, 2)) {
+			srcu_stall_check(ssp, gpseq, idx);
 			return SRCU_STEP_READERS;
+		}
 		if (!by_waiter)
 			srcu_test_gp_event(ssp, SRCU_TEST_GP_STEP);
 		end = srcu_gp_end(ssp, gpseq, by_waiter);
@@ -1041,6 +1132,25 @@ static bool srcu_reschedule_locked(struct srcu_tree_struct *ssp, unsigned long d
 	if (!srcu_seq_state(sup->srcu_gp_seq))
 		srcu_gp_start(ssp);	/* A request and no GP: start one. */
 	return srcu_gp_work_locked(sup, delay, poll_ns);
+}
+
+/*
+ * The first update-side call on ssp in a fork() child (check_init's fork
+ * generation moved on).  A grace period that a thread of the parent was
+ * driving, an expedited waiter, which asks the work for nothing while it
+ * drives, has no driver here: hand it to the work now, as that waiter
+ * would have when done.  Harmless if the work was asked for already.
+ */
+static void srcu_after_fork(struct srcu_tree_struct *ssp, struct srcu_tree_usage *sup)
+{
+	bool kick;
+
+	srcu_lock(&sup->lock);
+	WRITE_ONCE(sup->srcu_fork_gen, READ_ONCE(srcu_fork_gen));
+	kick = srcu_reschedule_locked(ssp, 0, 0);
+	srcu_unlock(&sup->lock);
+	if (kick)
+		srcu_gp_work_kick(sup);
 }
 
 /*
@@ -1371,15 +1481,21 @@ SRCU_EXPORT void srcu_tree_call_expedited(struct srcu_tree_struct *ssp,
  * callback cannot run before those queued ahead of it.  The grace period's
  * barriers ran in the driver; the acquire load of srcu_gp_seq orders the
  * callbacks after them (pair "seq end" of doc/design.md).
+ *
+ * The batch lives in sdp, not on our stack, and each callback leaves it
+ * before it is called: if another thread forks while a callback runs (it
+ * may block on anything, so fork() does not wait for it), the child's
+ * copy of the batch holds exactly the callbacks not yet started, and the
+ * child's pool runs this item again (workqueue.h, srcu_wq_user_begin()).
  */
 static void srcu_invoke_callbacks(struct srcu_work *work)
 {
 	struct srcu_data *sdp = caa_container_of(work, struct srcu_data, work);
 	struct srcu_tree_struct *ssp = sdp->ssp;
 	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	struct srcu_cblist ready;
+	struct srcu_cblist *batch = &sdp->srcu_invoking;
 	struct rcu_head *rhp;
-	long len, left;
+	long left;
 	bool more;
 
 	srcu_lock(&sdp->lock);
@@ -1389,22 +1505,32 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 	 * schedule us) before we did; we may have been queued for an earlier
 	 * batch and found this one done meanwhile.
 	 */
-	srcu_segcblist_advance(&sdp->srcu_cblist, smp_load_acquire(&sup->srcu_gp_seq));
-	if (sdp->srcu_cblist_invoking || !srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
-		srcu_unlock(&sdp->lock);
-		return;
+	srcu_segcblist_advance(&sdp->srcu_cblist,
+			       smp_load_acquire(&sup->srcu_gp_seq));
+	if (!sdp->srcu_cblist_invoking) {
+		if (!srcu_segcblist_ready_cbs(&sdp->srcu_cblist)) {
+			srcu_unlock(&sdp->lock);
+			return;
+		}
+		sdp->srcu_cblist_invoking = true;
+		srcu_segcblist_extract_done(&sdp->srcu_cblist, batch);
+		sdp->srcu_invoking_len = batch->len;
 	}
-	sdp->srcu_cblist_invoking = true;
-	srcu_segcblist_extract_done(&sdp->srcu_cblist, &ready);
-	left = len = ready.len;
-	__atomic_store_n(&sdp->srcu_cbs_in_flight, len, __ATOMIC_RELAXED);
+	/*
+	 * Else we are a fork's child, and the parent's invoker was inside the
+	 * callback it had just taken out (an item never runs on two threads,
+	 * so no one else can have left the flag set): that callback is the
+	 * parent's; go on with the ones behind it.
+	 */
+	left = batch->len;
+	__atomic_store_n(&sdp->srcu_cbs_in_flight, left, __ATOMIC_RELAXED);
 	srcu_unlock(&sdp->lock);
 
 	/*
 	 * This thread alone writes the two counts below while it invokes
 	 * (srcu_cblist_invoking): plain stores, no read-modify-write.
 	 */
-	while ((rhp = srcu_cblist_dequeue(&ready)) != NULL) {
+	while ((rhp = srcu_cblist_dequeue(batch)) != NULL) {
 		bool ours = rhp->func == srcu_barrier_cb;
 
 		WRITE_ONCE(sdp->n_cbs_invoked, sdp->n_cbs_invoked + 1);
@@ -1412,18 +1538,23 @@ static void srcu_invoke_callbacks(struct srcu_work *work)
 		 * Release: a callback is over before cleanup can see the count
 		 * drop.  srcu_barrier()'s own callback, which cannot block,
 		 * drops it first: it wakes the barrier's caller, who may call
-		 * cleanup_srcu_struct() at once.
+		 * cleanup_srcu_struct() at once.  The others are user code,
+		 * which fork() does not wait for.
 		 */
-		if (ours)
+		if (ours) {
 			__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
+			rhp->func(rhp);
+			continue;
+		}
+		srcu_wq_user_begin();
 		rhp->func(rhp);
-		if (!ours)
-			__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
+		srcu_wq_user_end();
+		__atomic_store_n(&sdp->srcu_cbs_in_flight, --left, __ATOMIC_RELEASE);
 	}
 
-	srcu_trace_callbacks_invoke(ssp, len);
+	srcu_trace_callbacks_invoke(ssp, sdp->srcu_invoking_len);
 	srcu_lock(&sdp->lock);
-	sdp->srcu_cblist.len -= len;
+	sdp->srcu_cblist.len -= sdp->srcu_invoking_len;
 	sdp->srcu_cblist_invoking = false;
 	more = srcu_segcblist_ready_cbs(&sdp->srcu_cblist);
 	srcu_unlock(&sdp->lock);
@@ -1681,15 +1812,51 @@ SRCU_EXPORT unsigned long srcu_tree_batches_completed(struct srcu_tree_struct *s
 
 /* srcu_barrier(). */
 
+/*
+ * A barrier ends when its count drops to zero, in whichever thread drops
+ * it: the last of its callbacks, or its starter if it entrained none.  Not
+ * in the thread that waits for it, so that no lock is held across the wait
+ * and the barrier does not depend on that thread: in a fork() child, a
+ * barrier that another thread of the parent was waiting for ends when the
+ * child runs its copy of the callbacks, and the child's own barriers can
+ * start after it.
+ */
+static void srcu_barrier_end(struct srcu_tree_usage *sup)
+{
+	srcu_seq_end(&sup->srcu_barrier_seq);
+	/* Seq_cst, then wake: see srcu_barrier_wait(). */
+	__atomic_fetch_add(&sup->srcu_barrier_ends, 1, __ATOMIC_SEQ_CST);
+	srcu_futex_wake_all(&sup->srcu_barrier_ends);
+}
+
 static void srcu_barrier_cb(struct rcu_head *rhp)
 {
 	struct srcu_data *sdp = caa_container_of(rhp, struct srcu_data, srcu_barrier_head);
 	struct srcu_tree_usage *sup = sdp->ssp->srcu_sup;
 
-	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0) {
-		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
-		srcu_futex_wake_all(&sup->srcu_barrier_done);
+	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0)
+		srcu_barrier_end(sup);
+}
+
+/*
+ * Wait until the barrier sequence reaches end.  We read the futex word,
+ * then the sequence; srcu_barrier_end() writes the sequence, then bumps the
+ * word, then wakes: if we miss the new sequence, FUTEX_WAIT sees the word
+ * changed or the wake finds us.  The acquire load pairs with the release in
+ * srcu_seq_end(): the barrier's callbacks happen before our return.
+ */
+static void srcu_barrier_wait(struct srcu_tree_usage *sup, unsigned long end,
+			      const struct srcu_wq_owner *o)
+{
+	int32_t val;
+
+	for (;;) {
+		val = __atomic_load_n(&sup->srcu_barrier_ends, __ATOMIC_SEQ_CST);
+		if (ULONG_CMP_GE(smp_load_acquire(&sup->srcu_barrier_seq), end))
+			break;
+		srcu_wq_wait(&sup->srcu_barrier_ends, val, o, 0);
 	}
+	smp_mb(); /* The barrier comes before what the caller does next. */
 }
 
 /*
@@ -1713,7 +1880,7 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 	const struct srcu_wq_owner all_work =
 		srcu_work_owner(ssp, (1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
-	unsigned long s = srcu_seq_snap(&sup->srcu_barrier_seq);
+	unsigned long s = srcu_seq_snap(&sup->srcu_barrier_seq), cur;
 	struct srcu_work *running = srcu_current_work();
 	unsigned int cpu;
 	int idx;
@@ -1723,13 +1890,20 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	if (running && running->pool == SRCU_WQ_CB && srcu_work_of(running, ssp))
 		srcu_die("srcu_barrier() from a callback of the same srcu_struct would deadlock");
 	srcu_lock(&sup->srcu_barrier_mutex);
-	if (srcu_seq_done(&sup->srcu_barrier_seq, s)) {
+	/* Acquire: a barrier ended by another thread is over for us too. */
+	while (!ULONG_CMP_GE(cur = smp_load_acquire(&sup->srcu_barrier_seq), s) &&
+	       srcu_seq_state(cur)) {
+		/* Another barrier is running; ours starts once it has ended. */
+		srcu_unlock(&sup->srcu_barrier_mutex);
+		srcu_barrier_wait(sup, (cur | SRCU_SEQ_STATE_MASK) + 1, &all_work);
+		srcu_lock(&sup->srcu_barrier_mutex);
+	}
+	if (ULONG_CMP_GE(cur, s)) {
 		smp_mb(); /* Someone else's barrier covered ours. */
 		srcu_unlock(&sup->srcu_barrier_mutex);
 		return;
 	}
 	srcu_seq_start(&sup->srcu_barrier_seq);
-	__atomic_store_n(&sup->srcu_barrier_done, 0, __ATOMIC_SEQ_CST);
 	/* The initial count keeps it from reaching zero while we entrain. */
 	__atomic_store_n(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST);
 
@@ -1742,12 +1916,9 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	srcu_internal_read_unlock(ssp, idx);
 
 	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0)
-		__atomic_store_n(&sup->srcu_barrier_done, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&sup->srcu_barrier_done, __ATOMIC_SEQ_CST))
-		srcu_wq_wait(&sup->srcu_barrier_done, 0, &all_work, 0);
-
-	srcu_seq_end(&sup->srcu_barrier_seq);
+		srcu_barrier_end(sup);
 	srcu_unlock(&sup->srcu_barrier_mutex);
+	srcu_barrier_wait(sup, s, &all_work);
 }
 
 /* Clean-up. */
@@ -1760,15 +1931,23 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 {
 	struct srcu_tree_usage *sup;
-	unsigned int cpu;
+	unsigned int cpu, state;
 	bool busy = false;
 
 	if (!ssp)
 		return -EINVAL;
 	srcu_debug_check_live(ssp, "cleanup_srcu_struct()");
 	sup = smp_load_acquire(&ssp->srcu_sup);
-	if (!sup)
-		return 0;	/* Never used (static) or already cleaned up. */
+	state = READ_ONCE(ssp->srcu_state);
+	if (state == SRCU_STATE_DEAD || (!state && !sup && !ssp->srcu_readers))
+		return 0;	/* Already cleaned up, or zeroed (as a failed init leaves it). */
+	if (state == SRCU_STATE_STATIC && !sup) {
+		WRITE_ONCE(ssp->srcu_state, SRCU_STATE_DEAD);	/* Never used. */
+		srcu_debug_mark_cleaned(ssp);
+		return 0;
+	}
+	if (state != SRCU_STATE_LIVE || !sup)
+		return -EINVAL;	/* Never initialised. */
 	srcu_lock(&sup->lock);
 	busy = ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed) ||
 	       ULONG_CMP_LT(sup->srcu_gp_seq, sup->srcu_gp_seq_needed_exp) ||
@@ -1809,6 +1988,7 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 	srcu_free_all(ssp, sup, ssp->srcu_readers);
 	ssp->srcu_sup = NULL;
 	ssp->srcu_readers = NULL;
+	WRITE_ONCE(ssp->srcu_state, SRCU_STATE_DEAD);
 	srcu_debug_unregister(ssp);
 	srcu_debug_mark_cleaned(ssp);
 	return 0;
@@ -1991,6 +2171,10 @@ SRCU_EXPORT int srcu_tree_get_stats(struct srcu_tree_struct *ssp, struct srcu_st
 
 	if (!ssp || !st)
 		return -EINVAL;
+	/* Not for a struct cleaned up or never initialised: no allocation here. */
+	if (READ_ONCE(ssp->srcu_state) != SRCU_STATE_LIVE &&
+	    READ_ONCE(ssp->srcu_state) != SRCU_STATE_STATIC)
+		return -EINVAL;
 	sup = check_init_srcu_struct(ssp);
 	memset(st, 0, sizeof(*st));
 	st->flavour = "tree";
@@ -2024,8 +2208,11 @@ SRCU_EXPORT void srcu_tree_stats_print(struct srcu_tree_struct *ssp, FILE *out,
 {
 	struct srcu_stats st;
 
+	if (!ssp)
+		srcu_die("srcu_stats_print: NULL srcu_struct");
 	if (srcu_tree_get_stats(ssp, &st))
-		return;
+		srcu_die_unusable(ssp, READ_ONCE(ssp->srcu_state), ssp->srcu_name,
+				  "srcu_stats_print");
 	srcu_stats_write(&st, out ? out : stderr, tag ? tag : "srcu");
 	if ((ssp->srcu_sup->srcu_sizing & ~SRCU_SIZING_CONTEND) == SRCU_SIZING_TORTURE)
 		srcu_transition_to_big(ssp);

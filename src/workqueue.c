@@ -46,7 +46,7 @@
  *   here, in turn with any other helper, and the waiter sleeps at most
  *   WQ_HELP_POLL_NS between looks (an item may be queued without waking it).
  * Nothing is lost: items nobody waits for stay queued until a worker can be
- * created.  Helpers count in ->running like workers, for fork().
+ * created.
  *
  * Timers: a per-pool list sorted by deadline (inserted from the tail: most
  * delays are equal).  Idle workers sleep with a futex timeout up to the
@@ -54,22 +54,38 @@
  * first moves due items to the FIFO.  Arming an earlier deadline wakes a
  * sleeper so that it sleeps again for the shorter time.
  *
- * fork(): pthread_atfork handlers.
+ * Runs: every thread running an item (worker or helper) lists a record of
+ * it (struct wq_runner, on its stack) in the pool's ->runners for as long
+ * as it runs it.  An item's code is the library's own, which never waits
+ * for a reader, a grace period or another item (only for the library's
+ * short internal locks), except where the item calls user code: a
+ * callback, bracketed by srcu_wq_user_begin() and srcu_wq_user_end(),
+ * which may block on anything at all (a grace period that waits for a
+ * reader of the forking thread, say).
+ *
+ * fork(): handlers called from src/fork.c, which orders them with the
+ * library's other locks.
  *   prepare: take both pool locks (GP then CB; nothing else nests them),
  *            stop workers and helpers from starting new items, and wait
- *            until no item is running, except those the forking thread
- *            itself is running.  If that takes more than ~20 ms (a running
- *            item waits for another item to run, say), starting is let go
- *            for 1 ms and the wait begins again, so such a chain drains
- *            instead of deadlocking.
- *   parent:  let the workers start items again and drop the locks.
+ *            until every run of another thread is either over or inside
+ *            user code; a run that comes back from user code meanwhile
+ *            waits in srcu_wq_user_end() until the fork is over.  So the
+ *            wait is for library code only, which ends: fork() never waits
+ *            for a callback.
+ *   parent:  let them go on, and drop the locks.
  *   child:   the locks and condition variables are re-initialised; the
  *            pools have no threads (but the forking thread, if it was a
- *            worker, which goes on as one); nothing queued is lost: items on
- *            the run queue or timer list stay there, and a worker is started
- *            at once if there are any (or if the forking thread is the
- *            pool's only, busy, worker), else on the next queue_* call; a
- *            child that cannot create it has a workerless pool, as above.
+ *            worker, which goes on as one).  The runs of other threads are
+ *            orphaned: the user code they were in belongs to the parent,
+ *            and the child never runs it; their items are queued again, so
+ *            that what they had still to do is done in the child too (each
+ *            owner of an item with user code resumes after the callback it
+ *            was in: srcutree.c and srcutiny.c).  Nothing queued is lost:
+ *            items on the run queue or timer list stay there, and a worker
+ *            is started at once if there are any (or if the forking thread
+ *            is the pool's only, busy, worker), else on the next queue_*
+ *            call; a child that cannot create it has a workerless pool,
+ *            as above.
  */
 #include <errno.h>
 #include <limits.h>
@@ -97,7 +113,7 @@
 
 #define NSEC_PER_SEC		1000000000ULL
 #define WQ_REAP_NS		(2 * NSEC_PER_SEC)	/* a spare idle this long exits */
-#define WQ_FORK_PAUSE_NS	(20 * 1000000ULL)	/* then let items start for a while */
+#define WQ_FORK_POLL_NS		(100 * 1000ULL)		/* fork prepare: between looks at the runs */
 #define WQ_UDELAY_SPIN_US	50			/* shorter udelays busy-wait */
 #define WQ_RETRY_NS		(10 * 1000000ULL)	/* workerless: between creation tries */
 #define WQ_HELP_POLL_NS		(1000000ULL)		/* workerless: a helper's longest sleep */
@@ -116,10 +132,10 @@ struct wq_pool {
 	struct srcu_work *fifo_head;	/* items taken from ->pushed, in order */
 	struct srcu_work *fifo_tail;
 	struct cds_list_head timers;	/* armed delayed items, by ->due_ns */
-	unsigned int running;		/* threads between taking and finishing an item */
+	struct cds_list_head runners;	/* struct wq_runner of each item being run */
 	unsigned int flushers;		/* threads in srcu_flush_work() */
 	unsigned int next_id;		/* for thread names */
-	bool forking;			/* a fork is being prepared: start nothing */
+	int forking;			/* a fork is being prepared: start nothing (atomic) */
 	bool said_workerless;		/* the warning that it has no worker is out */
 	uint64_t retry_ns;		/* no worker: no new creation try before this */
 	const char *name;		/* "gp" or "cb" */
@@ -130,6 +146,7 @@ struct wq_pool {
 	.flush_cond = PTHREAD_COND_INITIALIZER,				\
 	.resume_cond = PTHREAD_COND_INITIALIZER,			\
 	.timers = CDS_LIST_HEAD_INIT(wq_pools[p].timers),		\
+	.runners = CDS_LIST_HEAD_INIT(wq_pools[p].runners),		\
 	.name = (n),							\
 }
 
@@ -138,13 +155,25 @@ static struct wq_pool wq_pools[SRCU_WQ_NR_POOLS] = {
 	[SRCU_WQ_CB] = WQ_POOL_INIT(SRCU_WQ_CB, "cb"),
 };
 
+/*
+ * One run of one item by one thread, on that thread's stack, listed in the
+ * pool's ->runners (under its lock) while it lasts.  A helper's item may
+ * wait and help in turn, so a thread may have several, innermost first.
+ */
+struct wq_runner {
+	struct srcu_work *work;		/* the item */
+	struct wq_runner *outer;	/* the run this one is nested in, or NULL */
+	const void *thread;		/* the running thread (its &wq_runner) */
+	struct cds_list_head node;	/* in the pool's ->runners */
+	int in_user;			/* atomic: inside user code, see srcu_wq_user_begin() */
+};
+
 static unsigned int wq_max_threads;		/* max(2, online CPUs), set at start */
 static int wq_fail_threads;			/* test-only: srcu_*_test_fail_threads() */
 static pthread_once_t wq_once = PTHREAD_ONCE_INIT;
 
-static __thread struct srcu_work *wq_current;	/* item this thread runs */
+static __thread struct wq_runner *wq_runner;	/* innermost run of this thread */
 static __thread struct wq_pool *wq_self;	/* pool this thread works for */
-static __thread unsigned int wq_running_here[SRCU_WQ_NR_POOLS];	/* in ->running */
 
 /* Time base. */
 
@@ -408,17 +437,12 @@ static void wq_retry_locked(struct wq_pool *p)
 		wq_spawn_locked(p);
 }
 
-static void wq_atfork_prepare(void);
-static void wq_atfork_parent(void);
-static void wq_atfork_child(void);
-
 static void wq_init_once(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	wq_max_threads = n > 2 ? (unsigned int)n : 2;
-	srcu_check_pthread(pthread_atfork(wq_atfork_prepare, wq_atfork_parent,
-					  wq_atfork_child));
+	srcu_fork_handlers();
 }
 
 /*
@@ -448,7 +472,6 @@ static void wq_start(struct wq_pool *p)
 static void wq_run(struct srcu_work *w)
 {
 	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED), new;
-	struct srcu_work *outer = wq_current;	/* a helper's item may wait and help */
 
 	do {
 		if (old & WORK_RUNNING)
@@ -460,9 +483,7 @@ static void wq_run(struct srcu_work *w)
 	if (old & WORK_RUNNING)
 		return;
 	for (;;) {
-		wq_current = w;
 		w->func(w);
-		wq_current = outer;
 		/* Seq_cst: what func did is visible to whoever sees it idle. */
 		old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
 		do {
@@ -523,21 +544,20 @@ static bool wq_sleep(struct wq_pool *p, uint64_t idle_since)
 }
 
 /*
- * Run w, taken off p's queue, in this thread, counted in ->running (for
- * fork() and flushers).  Called and returns with p->lock held; drops it
- * meanwhile.
+ * Run w, taken off p's queue, in this thread, listed in ->runners (for
+ * fork()).  Called and returns with p->lock held; drops it meanwhile.
  */
-static void wq_run_counted_locked(struct wq_pool *p, struct srcu_work *w)
+static void wq_run_listed_locked(struct wq_pool *p, struct srcu_work *w)
 {
-	unsigned int i = (unsigned int)(p - wq_pools);
+	struct wq_runner r = { .work = w, .outer = wq_runner, .thread = &wq_runner };
 
-	p->running++;
-	wq_running_here[i]++;
+	cds_list_add(&r.node, &p->runners);
+	wq_runner = &r;
 	srcu_check_pthread(pthread_mutex_unlock(&p->lock));
 	wq_run(w);
 	srcu_check_pthread(pthread_mutex_lock(&p->lock));
-	wq_running_here[i]--;
-	p->running--;
+	wq_runner = r.outer;
+	cds_list_del(&r.node);
 	if (p->flushers)
 		srcu_check_pthread(pthread_cond_broadcast(&p->flush_cond));
 }
@@ -551,7 +571,7 @@ static void *wq_worker(void *arg)
 	wq_self = p;
 	srcu_check_pthread(pthread_mutex_lock(&p->lock));
 	for (;;) {
-		if (p->forking) {
+		if (READ_ONCE(p->forking)) {
 			srcu_check_pthread(pthread_cond_wait(&p->resume_cond, &p->lock));
 			continue;
 		}
@@ -566,7 +586,7 @@ static void *wq_worker(void *arg)
 			wq_spawn_locked(p);	/* keep a spare */
 		else if (p->fifo_head)
 			wq_kick(p);		/* more for the idle ones */
-		wq_run_counted_locked(p, w);
+		wq_run_listed_locked(p, w);
 		idle_since = srcu_now_ns();
 	}
 	WRITE_ONCE(p->nthreads, p->nthreads - 1);
@@ -626,8 +646,8 @@ bool srcu_wq_help(const struct srcu_wq_owner *o, uint64_t *sleep_ns)
 		wq_retry_locked(p);
 		if (!p->nthreads) {
 			helped = true;
-			while (!p->forking && (w = wq_take_mine_locked(p, o)))
-				wq_run_counted_locked(p, w);
+			while (!READ_ONCE(p->forking) && (w = wq_take_mine_locked(p, o)))
+				wq_run_listed_locked(p, w);
 			sleep = wq_next_due_locked(p, o, sleep);
 		}
 		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
@@ -701,7 +721,7 @@ void srcu_wq_prepare(unsigned int pools)
 static bool wq_enqueue(struct wq_pool *p, struct srcu_work *w)
 {
 	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED), new;
-	bool self = wq_current == w;
+	bool self = srcu_current_work() == w;
 
 	do {
 		if (old & WORK_PENDING)
@@ -788,7 +808,7 @@ void srcu_flush_work(struct srcu_work *w)
 	const struct srcu_wq_owner just_w = { 1u << w->pool, wq_is_item, w };
 	uint64_t sleep;
 
-	if (wq_current == w)
+	if (srcu_current_work() == w)
 		srcu_die("flush_work() of the work item this worker is running would deadlock");
 	/* Pairs with the CAS that ends wq_run(): what the item did is visible. */
 	if (!srcu_work_busy(w))
@@ -820,12 +840,54 @@ bool srcu_work_busy(const struct srcu_work *w)
 	return __atomic_load_n(&w->state, __ATOMIC_SEQ_CST) & (WORK_PENDING | WORK_RUNNING);
 }
 
-struct srcu_work *srcu_current_work(void)
+bool srcu_work_pending(const struct srcu_work *w)
 {
-	return wq_current;
+	return __atomic_load_n(&w->state, __ATOMIC_RELAXED) & WORK_PENDING;
 }
 
-/* fork(): see the comment at the top of this file. */
+struct srcu_work *srcu_current_work(void)
+{
+	return wq_runner ? wq_runner->work : NULL;
+}
+
+void srcu_wq_user_begin(void)
+{
+	SRCU_BUG_ON(!wq_runner);
+	/*
+	 * Release: a fork prepare that reads 1 (and forks without waiting for
+	 * us) sees the item's bookkeeping done, for the child's copy.  Going
+	 * this way needs no store-load order: the prepare only waits less.
+	 */
+	__atomic_store_n(&wq_runner->in_user, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Back from user code, into the library's bookkeeping of the item.  A fork
+ * being prepared may have counted this run out as "in user code": then
+ * wait, in user code as far as it knows, until the fork is over.  Store
+ * buffering with seq_cst on both sides: we store in_user = 0, then read
+ * ->forking; the prepare stores ->forking, then reads in_user.  Either it
+ * sees us back in the library and waits for us, or we see it and wait
+ * for it.
+ */
+void srcu_wq_user_end(void)
+{
+	struct wq_runner *r = wq_runner;
+	struct wq_pool *p = wq_pool_of(r->work);
+
+	for (;;) {
+		__atomic_store_n(&r->in_user, 0, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&p->forking, __ATOMIC_SEQ_CST))
+			return;
+		__atomic_store_n(&r->in_user, 1, __ATOMIC_SEQ_CST);
+		srcu_check_pthread(pthread_mutex_lock(&p->lock));
+		while (READ_ONCE(p->forking))
+			srcu_check_pthread(pthread_cond_wait(&p->resume_cond, &p->lock));
+		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
+	}
+}
+
+/* fork(): see the comment at the top of this file; src/fork.c calls these. */
 
 static void wq_lock_all(void)
 {
@@ -833,78 +895,119 @@ static void wq_lock_all(void)
 		srcu_check_pthread(pthread_mutex_lock(&wq_pools[i].lock));
 }
 
-static void wq_unlock_all(bool resume)
+static void wq_unlock_all(void)
 {
-	for (int i = SRCU_WQ_NR_POOLS - 1; i >= 0; i--) {
-		if (resume) {
-			wq_pools[i].forking = false;
-			srcu_check_pthread(pthread_cond_broadcast(&wq_pools[i].resume_cond));
-		}
+	for (int i = SRCU_WQ_NR_POOLS - 1; i >= 0; i--)
 		srcu_check_pthread(pthread_mutex_unlock(&wq_pools[i].lock));
-	}
 }
 
-static unsigned int wq_running_others_locked(void)
+/*
+ * Is every run of another thread over or in user code?  The forking
+ * thread's own runs go on in the child.  Caller holds every pool lock.
+ */
+static bool wq_runs_quiet_locked(void)
 {
-	unsigned int n = 0;
+	struct wq_runner *r;
 
 	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
-		n += wq_pools[i].running - wq_running_here[i];
-	return n;
+		cds_list_for_each_entry(r, &wq_pools[i].runners, node)
+			if (r->thread != &wq_runner &&
+			    !__atomic_load_n(&r->in_user, __ATOMIC_SEQ_CST))
+				return false;
+	return true;
 }
 
-static void wq_atfork_prepare(void)
+void srcu_wq_fork_prepare(void)
 {
-	const struct timespec tick = { .tv_nsec = 100000 };
-	const struct timespec let_go = { .tv_nsec = 1000000 };
+	const struct timespec poll = { .tv_nsec = WQ_FORK_POLL_NS };
 
-	for (;;) {
-		uint64_t start = srcu_now_ns();
-
+	wq_lock_all();
+	/* Seq_cst: pairs with srcu_wq_user_end(). */
+	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
+		__atomic_store_n(&wq_pools[i].forking, 1, __ATOMIC_SEQ_CST);
+	/*
+	 * Library code only: it waits for nothing but the library's short
+	 * internal locks, never for a reader, a grace period or an item, so
+	 * this ends.  The locks are dropped meanwhile so that the runs can
+	 * finish (they take them at the end) and queue work.
+	 */
+	while (!wq_runs_quiet_locked()) {
+		wq_unlock_all();
+		nanosleep(&poll, NULL);
 		wq_lock_all();
-		for (int i = 0; i < SRCU_WQ_NR_POOLS; i++)
-			wq_pools[i].forking = true;
-		while (wq_running_others_locked() &&
-		       srcu_now_ns() - start <= WQ_FORK_PAUSE_NS) {
-			wq_unlock_all(false);
-			nanosleep(&tick, NULL);
-			wq_lock_all();
-		}
-		if (!wq_running_others_locked())
-			return;		/* Quiesced; both locks held across fork(). */
-		/* Something running may wait for an item to start: let them go. */
-		wq_unlock_all(true);
-		nanosleep(&let_go, NULL);
 	}
+	/* Quiet: both locks held across fork(). */
 }
 
-static void wq_atfork_parent(void)
+void srcu_wq_fork_parent(void)
 {
-	wq_unlock_all(true);
+	for (int i = SRCU_WQ_NR_POOLS - 1; i >= 0; i--) {
+		__atomic_store_n(&wq_pools[i].forking, 0, __ATOMIC_SEQ_CST);
+		srcu_check_pthread(pthread_cond_broadcast(&wq_pools[i].resume_cond));
+	}
+	wq_unlock_all();
 }
 
-static void wq_atfork_child(void)
+/*
+ * A run that another thread had going at the fork, which the child
+ * does not have: queue its item again (unless it is queued or armed
+ * already), so that its owner carries on in the child.  In the child's
+ * fork handler, its only thread.
+ */
+static void wq_orphan_locked(struct wq_pool *p, struct srcu_work *w)
 {
+	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED);
+	bool queue = !(old & (WORK_QUEUED | WORK_TIMER));
+
+	old &= ~(WORK_RUNNING | WORK_RERUN);
+	if (queue)
+		old |= WORK_PENDING | WORK_QUEUED;
+	__atomic_store_n(&w->state, old, __ATOMIC_RELAXED);
+	if (queue)
+		wq_fifo_append(p, w, w);
+}
+
+void srcu_wq_fork_child(void)
+{
+	struct wq_runner *r, *tmp;
+
 	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++) {
 		struct wq_pool *p = &wq_pools[i];
-		unsigned int self = wq_self == p;
 
 		srcu_check_pthread(pthread_mutex_init(&p->lock, NULL));
 		srcu_check_pthread(pthread_cond_init(&p->flush_cond, NULL));
 		srcu_check_pthread(pthread_cond_init(&p->resume_cond, NULL));
-		p->forking = false;
+		__atomic_store_n(&p->forking, 0, __ATOMIC_RELAXED);
 		p->flushers = 0;
-		WRITE_ONCE(p->nthreads, self);	/* the forking thread, if it works here */
-		p->running = wq_running_here[i];	/* what the forking thread runs */
+		/* The forking thread, if it works here, goes on as a worker. */
+		WRITE_ONCE(p->nthreads, wq_self == p);
 		p->retry_ns = 0;
 		p->said_workerless = false;	/* a new process: it says so itself */
 		__atomic_store_n(&p->idle, 0, __ATOMIC_RELAXED);
+		/*
+		 * The other threads' run records are on their stacks, which
+		 * this process still has, until it creates threads: those may
+		 * get the same stacks.  So every pool's are unlisted before
+		 * the first thread is created.
+		 */
+		cds_list_for_each_entry_safe(r, tmp, &p->runners, node) {
+			if (r->thread == &wq_runner)
+				continue;
+			cds_list_del(&r->node);
+			wq_orphan_locked(p, r->work);
+		}
+	}
+	for (int i = 0; i < SRCU_WQ_NR_POOLS; i++) {
+		struct wq_pool *p = &wq_pools[i];
+
 		/*
 		 * Pending items need a worker now; so does a pool whose only
 		 * worker is the forking thread, busy in its item.  If none can
 		 * be created, the pool is workerless (see the top of the file).
 		 */
-		if (self || wq_has_work_locked(p))
+		srcu_check_pthread(pthread_mutex_lock(&p->lock));
+		if (p->nthreads || wq_has_work_locked(p))
 			wq_spawn_locked(p);
+		srcu_check_pthread(pthread_mutex_unlock(&p->lock));
 	}
 }

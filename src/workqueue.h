@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <srcu/work.h>
+#include "fork.h"
 #include "internal.h"
 
 #define srcu_init_work		SRCU_PRIV(init_work)
@@ -29,11 +30,17 @@
 #define srcu_mod_delayed_work	SRCU_PRIV(mod_delayed_work)
 #define srcu_flush_work		SRCU_PRIV(flush_work)
 #define srcu_work_busy		SRCU_PRIV(work_busy)
+#define srcu_work_pending	SRCU_PRIV(work_pending)
 #define srcu_current_work	SRCU_PRIV(current_work)
 #define srcu_queue_work_nmisafe	SRCU_PRIV(queue_work_nmisafe)
 #define srcu_wq_prepare		SRCU_PRIV(wq_prepare)
 #define srcu_wq_help		SRCU_PRIV(wq_help)
 #define srcu_wq_wait		SRCU_PRIV(wq_wait)
+#define srcu_wq_user_begin	SRCU_PRIV(wq_user_begin)
+#define srcu_wq_user_end	SRCU_PRIV(wq_user_end)
+#define srcu_wq_fork_prepare	SRCU_PRIV(wq_fork_prepare)
+#define srcu_wq_fork_parent	SRCU_PRIV(wq_fork_parent)
+#define srcu_wq_fork_child	SRCU_PRIV(wq_fork_child)
 #define srcu_now_ns		SRCU_PRIV(now_ns)
 #define srcu_jiffy_ns		SRCU_PRIV(jiffy_ns)
 #define srcu_jiffies		SRCU_PRIV(jiffies)
@@ -81,6 +88,9 @@ void srcu_flush_work(struct srcu_work *w);
 /* Is w pending or running? */
 bool srcu_work_busy(const struct srcu_work *w);
 
+/* Is w pending (queued, or its timer armed)?  A racy look, lock-free. */
+bool srcu_work_pending(const struct srcu_work *w);
+
 /* The work item the calling thread is running, or NULL if not a worker. */
 struct srcu_work *srcu_current_work(void);
 
@@ -124,6 +134,23 @@ bool srcu_wq_help(const struct srcu_wq_owner *o, uint64_t *sleep_ns);
  */
 void srcu_wq_wait(int32_t *uaddr, int32_t val, const struct srcu_wq_owner *o,
 		  uint64_t timeout_ns);
+
+/*
+ * Around user code (a callback) that the running item calls: user code may
+ * block on anything, so fork() does not wait for it; the child never runs
+ * the rest of it, and queues the item again (workqueue.c, "fork()").  So
+ * the item's own state must be consistent, and everything it has still to
+ * do reachable from the item, whenever it is inside: what the owner does
+ * next time the item runs is up to it.  srcu_wq_user_end() may wait for a
+ * fork in progress.  Only from inside an item, in pairs.
+ */
+void srcu_wq_user_begin(void);
+void srcu_wq_user_end(void);
+
+/* fork() handlers of the pools, called by src/fork.c. */
+void srcu_wq_fork_prepare(void);
+void srcu_wq_fork_parent(void);
+void srcu_wq_fork_child(void);
 
 /* Time base. */
 uint64_t srcu_now_ns(void);		/* CLOCK_MONOTONIC */

@@ -130,6 +130,30 @@ struct srcu_stats {
 	extern char marker;						\
 	static char *const marker##_ref __attribute__((used, unused)) = &marker
 
+/*
+ * Not API, from here on: what both flavours' srcu_structs embed.
+ *
+ * srcu_state: what the update side may do with the struct.  A magic word,
+ * so that memory that was never initialised (or was overwritten) is told
+ * from a struct in use, and a cleaned-up struct from an untouched one.
+ */
+#define SRCU_STATE_STATIC	0x53524353u	/* Tree's DEFINE_SRCU(), not used yet */
+#define SRCU_STATE_LIVE		0x5352434cu	/* initialised, in use */
+#define SRCU_STATE_DEAD		0x53524344u	/* cleaned up */
+
+/*
+ * A grace period held up by readers, as the stall warnings follow it
+ * (src/stall.c): which one, since when, how many warnings so far.  Only
+ * the update side touches it, under a lock of the struct's (its due time
+ * is also read without).
+ */
+struct srcu_stall {
+	unsigned long gp;		/* the grace period being followed */
+	uint64_t since_ns;		/* held up since (CLOCK_MONOTONIC); 0: none */
+	uint64_t next_ns;		/* next warning due, once one is out */
+	unsigned int warnings;		/* warnings printed about it */
+};
+
 /* Reader flavours, as bits (the kernel's SRCU_READ_FLAVOR_*). */
 #define SRCU_READ_FLAVOR_NORMAL		0x1	/* srcu_read_lock() */
 #define SRCU_READ_FLAVOR_NMI		0x2	/* srcu_read_lock_nmisafe() */

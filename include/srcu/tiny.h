@@ -53,6 +53,10 @@ struct srcu_tiny_struct {
 	unsigned long srcu_n_gp;	/* statistics: GPs completed */
 	unsigned long srcu_n_cbs_queued;	/* statistics: callbacks queued */
 	unsigned long srcu_n_cbs_invoked;	/* statistics: callbacks invoked */
+	struct srcu_work srcu_stall_work;	/* stall warnings' timer, on the grace-period pool */
+	struct srcu_stall srcu_stall;	/* stall warnings' state, under srcu_lock */
+	unsigned int srcu_state;	/* SRCU_STATE_*: live or cleaned up */
+	const char *srcu_name;		/* DEFINE_SRCU()'s name, for diagnostics, or NULL */
 };
 
 /* srcu_idx starts 100 grace periods before it wraps, so wrap bugs show early. */
@@ -61,22 +65,30 @@ struct srcu_tiny_struct {
 /* Work functions the static initialiser names: ABI, not API. */
 void srcu_tiny_drive_gp(struct srcu_work *work);
 void srcu_tiny_invoke_cbs(struct srcu_work *work);
+void srcu_tiny_stall_check(struct srcu_work *work);
 
 /*
  * Static definitions need no init call: everything starts as the
  * initialiser says, and Tiny allocates nothing.  Every reader flavour is
- * accepted, so flavor is not recorded.  The marker srcu_tiny_defined_<name>
- * is SRCU_TINY_DECLARE()'s link-time flavour check, as in <srcu/tree.h>.
+ * accepted, so flavor is not recorded.  The definition's name is kept for
+ * the stall warnings.  The marker srcu_tiny_defined_<name> is
+ * SRCU_TINY_DECLARE()'s link-time flavour check, as in <srcu/tree.h>.
  */
-#define SRCU_TINY_STRUCT_INITIALIZER(flavor) {				\
+#define SRCU_TINY_STRUCT_INITIALIZER_NAMED(flavor, name_str) {		\
 	.srcu_idx = SRCU_TINY_IDX_INITIAL,				\
 	.srcu_idx_max = SRCU_TINY_IDX_INITIAL,				\
 	.srcu_work = SRCU_WORK_INITIALIZER(srcu_tiny_drive_gp, SRCU_WQ_GP), \
 	.srcu_cb_work = SRCU_WORK_INITIALIZER(srcu_tiny_invoke_cbs, SRCU_WQ_CB), \
+	.srcu_stall_work = SRCU_WORK_INITIALIZER(srcu_tiny_stall_check, SRCU_WQ_GP), \
+	.srcu_state = SRCU_STATE_LIVE,					\
+	.srcu_name = (name_str),					\
 }
+#define SRCU_TINY_STRUCT_INITIALIZER(flavor) \
+	SRCU_TINY_STRUCT_INITIALIZER_NAMED(flavor, (const char *)0)
 #define SRCU_TINY_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
 	SRCU_DEFINE_MARKER(scope, srcu_tiny_defined_##name);		\
-	scope struct srcu_tiny_struct name = SRCU_TINY_STRUCT_INITIALIZER(flavor) \
+	scope struct srcu_tiny_struct name =				\
+		SRCU_TINY_STRUCT_INITIALIZER_NAMED(flavor, #name)	\
 	SRCU_DEFINE_END
 #define SRCU_TINY_DECLARE(name)						\
 	extern struct srcu_tiny_struct name;				\

@@ -66,21 +66,30 @@ struct srcu_tree_struct {
 	/* Update-side state. */
 	struct srcu_tree_usage *srcu_sup;	/* grace-period machinery; NULL until initialised */
 	unsigned int srcu_init_flavor;		/* reader flavour chosen at definition, 0 = any */
+	unsigned int srcu_state;		/* SRCU_STATE_*: static, live, cleaned up */
+	const char *srcu_name;			/* DEFINE_SRCU()'s name, for diagnostics, or NULL */
 };
 
 /*
  * Static definitions need no init call: the first reader or updater to
- * find srcu_readers or srcu_sup NULL allocates them.  A static srcu_struct
- * is never cleaned up.
+ * find srcu_readers or srcu_sup NULL allocates them.  The definition's
+ * name is kept for the stall warnings.
  *
  * A definition also defines the marker srcu_tree_defined_<name>, which
  * SRCU_TREE_DECLARE() (DECLARE_SRCU()) references, so that a file of the
  * other flavour declaring it fails to link (SRCU_DEFINE_MARKER()).
  */
-#define SRCU_TREE_STRUCT_INITIALIZER(flavor) { .srcu_init_flavor = (flavor) }
+#define SRCU_TREE_STRUCT_INITIALIZER_NAMED(flavor, name_str) {		\
+	.srcu_init_flavor = (flavor),					\
+	.srcu_state = SRCU_STATE_STATIC,				\
+	.srcu_name = (name_str),					\
+}
+#define SRCU_TREE_STRUCT_INITIALIZER(flavor) \
+	SRCU_TREE_STRUCT_INITIALIZER_NAMED(flavor, (const char *)0)
 #define SRCU_TREE_DEFINE(name, flavor, scope) SRCU_DEFINE_BEGIN	\
 	SRCU_DEFINE_MARKER(scope, srcu_tree_defined_##name);		\
-	scope struct srcu_tree_struct name = SRCU_TREE_STRUCT_INITIALIZER(flavor) \
+	scope struct srcu_tree_struct name =				\
+		SRCU_TREE_STRUCT_INITIALIZER_NAMED(flavor, #name)	\
 	SRCU_DEFINE_END
 #define SRCU_TREE_DECLARE(name)						\
 	extern struct srcu_tree_struct name;				\

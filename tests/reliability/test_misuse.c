@@ -38,6 +38,20 @@ static struct srcu_struct ss, other;
 
 /* A hung child is killed after this long: deadlocks are expected here. */
 #define HANG_MS		1500
+/* The same, for a child that also waits for a stall warning (after 1 s). */
+#define STALL_HANG_MS	3000
+
+/* Did a hung child's stderr have a stall warning about ss? */
+static bool child_warned_stall(const struct child_result *r)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "of srcu_struct %p held up for", (void *)&ss);
+	if (strstr(r->err, what))
+		return true;
+	fprintf(stderr, "child: expected a stall warning \"%s\"; stderr:\n%s\n", what, r->err);
+	return false;
+}
 
 /*
  * A NULL dereference: SIGSEGV, or a sanitizer's report of it (which ends
@@ -130,6 +144,11 @@ static void sync_null(void *arg)
 	synchronize_srcu(null_ssp);
 }
 
+static void print_null(void *arg)
+{
+	srcu_stats_print(null_ssp, stderr, "test");
+}
+
 static void test_null(void **state)
 {
 	struct srcu_stats st;
@@ -141,6 +160,7 @@ static void test_null(void **state)
 	expect_abort(call_null_ssp, "call_srcu: NULL srcu_struct");
 	expect_abort(call_null_head, "call_srcu: NULL rcu_head");
 	expect_abort(call_null_func, "call_srcu: NULL func");
+	expect_abort(print_null, "srcu_stats_print: NULL srcu_struct");
 	if (DEBUG) {
 		expect_abort(lock_null, "srcu_read_lock(): NULL srcu_struct");
 		expect_abort(sync_null, "synchronize_srcu(): NULL srcu_struct");
@@ -373,6 +393,7 @@ static void sync_in_own_reader(void *arg)
 {
 	int idx;
 
+	srcu_param_set("stall_timeout", 1);
 	init_srcu_struct(&ss);
 	idx = srcu_read_lock(&ss);
 	synchronize_srcu(&ss);
@@ -388,9 +409,13 @@ static void test_sync_in_own_reader(void **state)
 		expect_abort(sync_in_own_reader, "would deadlock");
 		return;
 	}
-	/* Never returns: the grace period waits for the caller's own reader. */
-	run_in_child_for(sync_in_own_reader, NULL, &r, HANG_MS);
+	/*
+	 * Never returns: the grace period waits for the caller's own reader.
+	 * A stall warning says so after stall_timeout.
+	 */
+	run_in_child_for(sync_in_own_reader, NULL, &r, STALL_HANG_MS);
 	assert_true(child_hung(&r));
+	assert_true(child_warned_stall(&r));
 }
 
 /* Row: a thread exits while inside a reader. */
@@ -405,6 +430,7 @@ static void thread_exits_in_reader(void *arg)
 {
 	pthread_t t;
 
+	srcu_param_set("stall_timeout", 1);
 	init_srcu_struct(&ss);
 	pthread_create(&t, NULL, lock_and_exit, NULL);
 	pthread_join(t, NULL);
@@ -416,27 +442,39 @@ static void test_thread_exits_in_reader(void **state)
 	struct child_result r;
 
 	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
-	/* The reader never ends, so no later grace period does either. */
-	run_in_child_for(thread_exits_in_reader, NULL, &r, HANG_MS);
+	/*
+	 * The reader never ends, so no later grace period does either.  The
+	 * stall warning says so; a debug build, that no thread holds it.
+	 */
+	run_in_child_for(thread_exits_in_reader, NULL, &r, STALL_HANG_MS);
 	assert_true(child_hung(&r));
+	assert_true(child_warned_stall(&r));
+	if (DEBUG)
+		assert_non_null(strstr(r.err, "no listed thread holds a reader"));
 }
 
 /* Rows: use after cleanup_srcu_struct(), and cleanup twice. */
 
 static void use_after_cleanup(void *arg)
 {
-	int idx;
-
 	init_srcu_struct(&ss);
 	synchronize_srcu(&ss);
 	if (cleanup_srcu_struct(&ss))
 		_exit(3);
-	idx = srcu_read_lock(&ss);
-	srcu_read_unlock(&ss, idx);
 	synchronize_srcu(&ss);
-	/* Tree allocated again, as for a DEFINE_SRCU(): clean up again. */
+}
+
+static void read_after_cleanup(void *arg)
+{
+	int idx;
+
+	init_srcu_struct(&ss);
 	if (cleanup_srcu_struct(&ss))
 		_exit(3);
+	idx = srcu_read_lock(&ss);
+	srcu_read_unlock(&ss, idx);
+	if (TINY && !DEBUG)
+		_exit(0);	/* Tiny's readers are not checked (only counted). */
 }
 
 static void cleanup_twice(void *arg)
@@ -448,14 +486,83 @@ static void cleanup_twice(void *arg)
 		_exit(4);
 }
 
+static void print_after_cleanup(void *arg)
+{
+	init_srcu_struct(&ss);
+	if (cleanup_srcu_struct(&ss))
+		_exit(3);
+	srcu_stats_print(&ss, stderr, "test");
+}
+
 static void test_use_after_cleanup(void **state)
 {
-	if (DEBUG) {
-		expect_abort(use_after_cleanup, "used after cleanup_srcu_struct()");
-		expect_abort(cleanup_twice, "used after cleanup_srcu_struct()");
+	struct srcu_stats st;
+	struct child_result r;
+
+	expect_abort(use_after_cleanup, "used after cleanup_srcu_struct()");
+	if (TINY && !DEBUG) {
+		run_in_child(read_after_cleanup, NULL, &r);
+		assert_true(child_exited_ok(&r));
 	} else {
-		expect_ok(use_after_cleanup);
+		expect_abort(read_after_cleanup, "used after cleanup_srcu_struct()");
+	}
+	expect_abort(print_after_cleanup, "srcu_stats_print: srcu_struct");
+	expect_abort(print_after_cleanup, "used after cleanup_srcu_struct()");
+	if (DEBUG)
+		expect_abort(cleanup_twice, "used after cleanup_srcu_struct()");
+	else
 		expect_ok(cleanup_twice);
+	/* A named error, and nothing allocated again (LeakSanitizer would tell). */
+	if (!DEBUG) {
+		assert_int_equal(init_srcu_struct(&ss), 0);
+		synchronize_srcu(&ss);
+		assert_int_equal(cleanup_srcu_struct(&ss), 0);
+		assert_int_equal(srcu_get_stats(&ss, &st), -EINVAL);
+	}
+}
+
+/*
+ * Row: an srcu_struct never initialised: zeroed memory (not a
+ * DEFINE_SRCU()), or memory that holds anything at all.
+ */
+static struct srcu_struct never;
+
+static void sync_never(void *arg)
+{
+	synchronize_srcu(&never);
+}
+
+static void call_never(void *arg)
+{
+	static struct rcu_head rh;
+
+	call_srcu(&never, &rh, never_cb);
+}
+
+static void print_never(void *arg)
+{
+	srcu_stats_print(&never, stderr, "test");
+}
+
+static void barrier_never(void *arg)
+{
+	srcu_barrier(&never);
+}
+
+static void test_never_initialised(void **state)
+{
+	struct srcu_stats st;
+
+	for (int fill = 0; fill <= 0x5a; fill += 0x5a) {
+		memset(&never, fill, sizeof(never));
+		expect_abort(sync_never, "is not initialised");
+		expect_abort(call_never, "is not initialised");
+		expect_abort(barrier_never, "is not initialised");
+		expect_abort(print_never, "srcu_stats_print: srcu_struct");
+		expect_abort(print_never, "is not initialised");
+		assert_int_equal(srcu_get_stats(&never, &st), -EINVAL);
+		/* Zeroed: nothing to free; filled: not a struct at all. */
+		assert_int_equal(cleanup_srcu_struct(&never), fill ? -EINVAL : 0);
 	}
 }
 
@@ -507,6 +614,7 @@ int main(void)
 		cmocka_unit_test(test_sync_in_own_reader),
 		cmocka_unit_test(test_thread_exits_in_reader),
 		cmocka_unit_test(test_use_after_cleanup),
+		cmocka_unit_test(test_never_initialised),
 		cmocka_unit_test(test_mixed_flavours),
 	};
 

@@ -48,6 +48,7 @@ static const struct tunable tunables[] = {
 	{ "counter_wrap_check", SRCU_PARAM_COUNTER_WRAP_CHECK, 0, LONG_MAX, 0xff },
 	{ "promote_inflight", SRCU_PARAM_PROMOTE_INFLIGHT, 0, 1, 0 },
 	{ "nr_cpus", SRCU_PARAM_NR_CPUS, 0, 1L << 16, 300 },
+	{ "stall_timeout", SRCU_PARAM_STALL_TIMEOUT, 0, 1000000000L, 3 },
 };
 #define NR_TUNABLES (sizeof(tunables) / sizeof(tunables[0]))
 
@@ -87,6 +88,7 @@ static void test_defaults(void **state)
 	assert_int_equal(get("counter_wrap_check"), (long)(ULONG_MAX >> 2));
 	assert_int_equal(get("promote_inflight"), 1);
 	assert_int_equal(get("nr_cpus"), sysconf(_SC_NPROCESSORS_CONF));
+	assert_int_equal(get("stall_timeout"), 21);
 }
 
 static void test_every_tunable(void **state)
@@ -217,12 +219,17 @@ static void test_parse(void **state)
 	char err[4096];
 	int bad;
 
-	bad = parse_capture("hz=250, promote_inflight = 0x0 ,big_cpu_lim=0x20,,", err, sizeof(err));
+	bad = parse_capture("hz=250, promote_inflight = 0x0 ,big_cpu_lim=0x20,stall_timeout=0,,",
+			    err, sizeof(err));
 	assert_int_equal(bad, 0);
 	assert_string_equal(err, "");
 	assert_int_equal(get("hz"), 250);
 	assert_int_equal(get("promote_inflight"), 0);
 	assert_int_equal(get("big_cpu_lim"), 32);
+	assert_int_equal(get("stall_timeout"), 0);
+	assert_int_equal(parse_capture("stall_timeout=-1", err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "-1 out of range for 'stall_timeout'"));
+	assert_int_equal(get("stall_timeout"), 0);
 
 	bad = parse_capture("foo=1,bar,hz=abc,hz=0,exp_holdoff=-3,convert_to_big=5,"
 			    "hz=0x,hz=12x,small_contention_lim=99999999999999999999,"

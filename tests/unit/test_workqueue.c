@@ -470,6 +470,9 @@ static struct item fork_before, fork_after, fork_parent;
 
 static void child_after_fork(void)
 {
+	/* Running library code when the parent forked: fork() waited for it. */
+	if (get(&fork_parent.runs) != 1)
+		_exit(9);
 	/* Pending in the parent when it forked: runs here too. */
 	if (!wait_for(&fork_before.runs, 1))
 		_exit(10);
@@ -509,6 +512,70 @@ static void test_fork(void **state)
 	assert_true(srcu_queue_work(&fork_before.work));
 	assert_true(wait_for(&fork_before.runs, 2));
 	srcu_flush_work(&fork_before.work);
+}
+
+/*
+ * An item inside user code (srcu_wq_user_begin()) when the parent forks:
+ * fork() does not wait for it, though it waits for something only the
+ * forking thread does after fork() returns.  The child never finishes
+ * that run (its thread is the parent's) and runs the item again; the
+ * parent's run finishes once released.
+ */
+struct user_item {
+	struct srcu_work work;
+	int entered;		/* runs started */
+	int release;		/* user code waits for this */
+	int done;		/* runs finished */
+};
+
+static struct user_item user_item;
+
+static void user_item_fn(struct srcu_work *w)
+{
+	struct user_item *u = caa_container_of(w, struct user_item, work);
+
+	__atomic_fetch_add(&u->entered, 1, __ATOMIC_SEQ_CST);
+	srcu_wq_user_begin();
+	while (!get(&u->release))
+		sleep_us(100);
+	srcu_wq_user_end();
+	__atomic_fetch_add(&u->done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void child_of_user_item(void)
+{
+	/*
+	 * Never finished here: the parent's run is not ours, and our run of
+	 * the item again (at once: the fork queued it) waits for release too.
+	 */
+	if (get(&user_item.done) != 0)
+		_exit(30);
+	set(&user_item.release, 1);
+	/* Run again here, from the start, once. */
+	if (!wait_for(&user_item.done, 1) || get(&user_item.entered) != 2)
+		_exit(31);
+	_exit(0);
+}
+
+static void test_fork_user_code(void **state)
+{
+	int status;
+
+	TEST_SKIP_UNLESS_FORK_CHILD_CAN_THREAD();
+	memset(&user_item, 0, sizeof(user_item));
+	srcu_init_work(&user_item.work, user_item_fn, SRCU_WQ_CB);
+	assert_true(srcu_queue_work(&user_item.work));
+	assert_true(wait_for(&user_item.entered, 1));
+	alarm(20);			/* a fork() that waits for the item never returns */
+	status = in_child(child_of_user_item);
+	alarm(0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(get(&user_item.done), 0);
+	set(&user_item.release, 1);
+	srcu_flush_work(&user_item.work);
+	assert_int_equal(get(&user_item.entered), 1);
+	assert_int_equal(get(&user_item.done), 1);
 }
 
 /* A worker that forks: the child's copy of it carries on as a worker. */
@@ -583,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_flush_self_dies),
 		cmocka_unit_test(test_many_items_bounded_threads),
 		cmocka_unit_test(test_fork),
+		cmocka_unit_test(test_fork_user_code),
 		cmocka_unit_test(test_fork_from_worker),
 		cmocka_unit_test(test_time),
 	};
