@@ -31,7 +31,7 @@ esac
 
 # What the cross build needs; the host's build tools come first.
 host_pkgs=(make cmake pkg-config qemu-user "gcc-$triple" "g++-$triple")
-target_pkgs=("liburcu-dev:$arch" "libcmocka-dev:$arch")
+target_pkgs=("liburcu-dev:$arch" "libcmocka-dev:$arch" "libstdc++6:$arch")
 missing=()
 for p in "${host_pkgs[@]}" "${target_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
