@@ -1875,27 +1875,21 @@ static void srcu_barrier_one_cpu(struct srcu_tree_usage *sup, struct srcu_data *
 	srcu_unlock(&sdp->lock);
 }
 
-SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
+/* One barrier: every callback queued before it has been invoked. */
+static void srcu_barrier_round(struct srcu_tree_struct *ssp, const struct srcu_wq_owner *all_work)
 {
-	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
-	const struct srcu_wq_owner all_work =
-		srcu_work_owner(ssp, (1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
 	unsigned long s = srcu_seq_snap(&sup->srcu_barrier_seq), cur;
-	struct srcu_work *running = srcu_current_work();
 	unsigned int cpu;
 	int idx;
 
-	srcu_debug_not_reader(ssp, "srcu_barrier");
-	/* Its own list is busy invoking us: the barrier could never complete. */
-	if (running && running->pool == SRCU_WQ_CB && srcu_work_of(running, ssp))
-		srcu_die("srcu_barrier() from a callback of the same srcu_struct would deadlock");
 	srcu_lock(&sup->srcu_barrier_mutex);
 	/* Acquire: a barrier ended by another thread is over for us too. */
 	while (!ULONG_CMP_GE(cur = smp_load_acquire(&sup->srcu_barrier_seq), s) &&
 	       srcu_seq_state(cur)) {
 		/* Another barrier is running; ours starts once it has ended. */
 		srcu_unlock(&sup->srcu_barrier_mutex);
-		srcu_barrier_wait(sup, (cur | SRCU_SEQ_STATE_MASK) + 1, &all_work);
+		srcu_barrier_wait(sup, (cur | SRCU_SEQ_STATE_MASK) + 1, all_work);
 		srcu_lock(&sup->srcu_barrier_mutex);
 	}
 	if (ULONG_CMP_GE(cur, s)) {
@@ -1918,7 +1912,47 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	if (__atomic_sub_fetch(&sup->srcu_barrier_cpu_cnt, 1, __ATOMIC_SEQ_CST) == 0)
 		srcu_barrier_end(sup);
 	srcu_unlock(&sup->srcu_barrier_mutex);
-	srcu_barrier_wait(sup, s, &all_work);
+	srcu_barrier_wait(sup, s, all_work);
+}
+
+/* Is an srcu_expedite_current() callback still queued on some CPU? */
+static bool srcu_expedite_current_queued(struct srcu_tree_struct *ssp)
+{
+	struct srcu_tree_usage *sup = ssp->srcu_sup;
+	bool queued = false;
+
+	for (unsigned int cpu = 0; cpu < ssp->srcu_nr_cpus && !queued; cpu++) {
+		struct srcu_data *sdp = &sup->sda[cpu];
+
+		srcu_lock(&sdp->lock);
+		queued = sdp->srcu_ec_state != SRCU_EC_IDLE;
+		srcu_unlock(&sdp->lock);
+	}
+	return queued;
+}
+
+SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
+{
+	const struct srcu_wq_owner all_work =
+		srcu_work_owner(ssp, (1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
+	struct srcu_work *running = srcu_current_work();
+
+	check_init_srcu_struct(ssp);
+	srcu_debug_not_reader(ssp, "srcu_barrier");
+	/* Its own list is busy invoking us: the barrier could never complete. */
+	if (running && running->pool == SRCU_WQ_CB && srcu_work_of(running, ssp))
+		srcu_die("srcu_barrier() from a callback of the same srcu_struct would deadlock");
+	srcu_barrier_round(ssp, &all_work);
+	/*
+	 * An srcu_expedite_current() asked for twice before we were called
+	 * re-queues its callback when the first one runs, behind our marker;
+	 * the caller asked before us, so we wait for that one too (and a
+	 * cleanup_srcu_struct() after us finds nothing queued).  One more
+	 * round does it: the re-queued callback does not re-queue again
+	 * unless asked anew, after our call.
+	 */
+	if (srcu_expedite_current_queued(ssp))
+		srcu_barrier_round(ssp, &all_work);
 }
 
 /* Clean-up. */

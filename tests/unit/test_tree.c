@@ -575,6 +575,58 @@ static void test_transfers_exact(void **state)
 	assert_int_equal(srcu_tree_cleanup(&ss), 0);
 }
 
+/*
+ * srcu_barrier() after srcu_expedite_current() asked twice: the second
+ * call re-queues the library's expediting callback when the first runs,
+ * and the barrier waits for that one as well, so that cleanup finds
+ * nothing queued.  The hook holds every grace period that starts after
+ * the first one for 100 ms, so a barrier that did not wait would return
+ * with the re-queued callback still queued (cleanup: -EBUSY).
+ */
+struct ec_hold {
+	unsigned long first_gp;		/* cookie of the first grace period */
+	int held;			/* grace periods held so far */
+};
+
+static void hold_later_gps(struct srcu_tree_struct *ssp, int event, void *arg)
+{
+	struct ec_hold *h = arg;
+
+	if (event == SRCU_TEST_GP_STEP &&
+	    srcu_tree_poll_state_synchronize(ssp, h->first_gp) &&
+	    !__atomic_fetch_add(&h->held, 1, __ATOMIC_RELAXED))
+		sleep_ms(100);
+}
+
+static void test_barrier_waits_for_expedite_current(void **state)
+{
+	struct srcu_tree_struct ss;
+	struct held_reader r;
+	struct ec_hold h = { .held = 0 };
+	int rc;
+
+	assert_int_equal(srcu_tree_init(&ss), 0);
+	start_held_reader(&r, &ss, -1, 50);
+	/* Idle, so the first grace period to start is the one this names. */
+	h.first_gp = srcu_tree_get_state_synchronize(&ss);
+	srcu_tree_test_gp_hook(hold_later_gps, &h);	/* publishes h */
+	srcu_tree_set_virtual_cpu(0);		/* both calls on one CPU's data */
+	srcu_tree_expedite_current(&ss);
+	srcu_tree_expedite_current(&ss);	/* asks for a re-queue */
+	srcu_tree_set_virtual_cpu(-1);
+	pthread_join(r.tid, NULL);
+	srcu_tree_barrier(&ss);
+	rc = srcu_tree_cleanup(&ss);
+	if (rc) {			/* failed: still leave nothing running */
+		srcu_tree_barrier(&ss);
+		srcu_tree_barrier(&ss);
+		srcu_tree_cleanup(&ss);
+	}
+	srcu_tree_test_gp_hook(NULL, NULL);
+	assert_int_equal(rc, 0);
+	assert_true(__atomic_load_n(&h.held, __ATOMIC_RELAXED) >= 1);
+}
+
 /* call_srcu_expedited(): once, after a full grace period. */
 static void test_call_expedited_waits(void **state)
 {
@@ -810,6 +862,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_waiter_takes_over, teardown_params),
 		cmocka_unit_test_teardown(test_waiter_reaches_root, teardown_params),
 		cmocka_unit_test_teardown(test_transfers_exact, teardown_params),
+		cmocka_unit_test_teardown(test_barrier_waits_for_expedite_current, teardown_params),
 		cmocka_unit_test_teardown(test_call_expedited_waits, teardown_params),
 		cmocka_unit_test_teardown(test_big_tree_funnel, teardown_params),
 		cmocka_unit_test_teardown(test_size_on_request, teardown_params),
