@@ -834,9 +834,11 @@ enum srcu_end {
  * Callbacks are scheduled at once if the grace period was expedited or a
  * callback asked to hurry (call_srcu_expedited(), srcu_expedite_current()),
  * else a jiffy later (the kernel's cbdelay).  A waiter (by_waiter) that
- * ends a grace period whose callbacks nobody asked to hurry leaves them to
- * process_srcu() when that is queued or asleep anyway: it schedules them
- * when it runs, and the waiter wakes nobody for them.
+ * ends a grace period leaves its callbacks to process_srcu() when that
+ * will run anyway: queued to run now, or (if nobody asked the callbacks
+ * to hurry) asleep.  It schedules them when it runs, and the waiter wakes
+ * nobody for them: waking an invoker on an idle CPU costs the waker tens
+ * of microseconds (doc/design.md, "Which wait it was, on busy cores").
  */
 static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gpseq,
 				 bool by_waiter)
@@ -870,7 +872,8 @@ static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gps
 	if (by_waiter)
 		WRITE_ONCE(sup->n_gp_by_waiter, sup->n_gp_by_waiter + 1);
 	hurry = ULONG_CMP_GE(__atomic_load_n(&sup->srcu_exp_cbs_seq, __ATOMIC_RELAXED), gpseq);
-	defer = by_waiter && !hurry && sup->srcu_gp_work != SRCU_GPW_IDLE;
+	defer = by_waiter && (hurry ? sup->srcu_gp_work == SRCU_GPW_NOW :
+				      sup->srcu_gp_work != SRCU_GPW_IDLE);
 	if (defer)
 		sup->srcu_cbs_deferred = true;
 	stalled = srcu_stall_ended(&sup->srcu_stall, &stall);
