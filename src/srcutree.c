@@ -839,6 +839,9 @@ enum srcu_end {
  * to hurry) asleep.  It schedules them when it runs, and the waiter wakes
  * nobody for them: waking an invoker on an idle CPU costs the waker tens
  * of microseconds (doc/design.md, "Which wait it was, on busy cores").
+ * Nothing is lost: srcu_cbs_deferred is set under sup->lock while the
+ * record says the work will run, and the run that record promises reads
+ * and clears it under the same lock, first thing (process_srcu()).
  */
 static enum srcu_end srcu_gp_end(struct srcu_tree_struct *ssp, unsigned long gpseq,
 				 bool by_waiter)
