@@ -7,11 +7,8 @@
 # Inputs (-D): BENCH, PLOT, WORK_DIR.
 
 cmake_minimum_required(VERSION 3.16)
-foreach(v BENCH PLOT WORK_DIR)
-  if(NOT ${v})
-    message(FATAL_ERROR "plot_test.cmake: -D${v}=... missing")
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/../tests/compile_check.cmake)	# require_inputs()
+require_inputs(plot_test.cmake BENCH PLOT WORK_DIR)
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 execute_process(COMMAND ${BENCH} all --quick --quiet --csv --hz 1000 --readers 1

@@ -1,7 +1,8 @@
 # compile_check.cmake: what the compile-only tests' drivers share (cmake -P
 # scripts that include it: tests/hygiene/check.cmake and
 # tests/docs/compile_examples.cmake; the ELF checks of tests/abi and
-# tests/usdt use its require_inputs()).  Their inputs are checked; each
+# tests/usdt use its require_inputs() and read_elf(), bench/plot_test.cmake
+# its require_inputs()).  Their inputs are checked; each
 # compiler run is counted, and a failing one is reported with its command
 # and output; the test fails at the end if any did, so that one run shows
 # every failure.
@@ -13,6 +14,17 @@ function(require_inputs script)
       message(FATAL_ERROR "${script}: -D${v}=... missing")
     endif()
   endforeach()
+endfunction()
+
+# read_elf(var option...): ${READELF} option... ${LIB}'s output, into var;
+# a failure of readelf fails the test.
+function(read_elf var)
+  execute_process(COMMAND ${READELF} ${ARGN} ${LIB}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${READELF} ${ARGN} ${LIB} failed: ${err}")
+  endif()
+  set(${var} "${out}" PARENT_SCOPE)
 endfunction()
 
 set(compile_count 0)

@@ -8,14 +8,9 @@
 # NODE (the version node, e.g. SRCU_TREE_0).
 
 cmake_minimum_required(VERSION 3.16)
-include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)	# require_inputs()
+include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)	# require_inputs(), read_elf()
 require_inputs(check_symbols.cmake READELF LIB FLAVOUR NODE)
-
-execute_process(COMMAND ${READELF} --dyn-syms -W ${LIB}
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "${READELF} --dyn-syms ${LIB} failed: ${err}")
-endif()
+read_elf(out --dyn-syms -W)
 
 string(REPLACE "\n" ";" lines "${out}")
 set(count 0)

@@ -9,15 +9,10 @@
 # probe names), ACTIVE (ON or OFF).
 
 cmake_minimum_required(VERSION 3.16)
-include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)	# require_inputs()
+include(${CMAKE_CURRENT_LIST_DIR}/../compile_check.cmake)	# require_inputs(), read_elf()
 require_inputs(check_probes.cmake READELF LIB PROBES ACTIVE)
 string(REPLACE "|" ";" PROBES "${PROBES}")
-
-execute_process(COMMAND ${READELF} -n ${LIB}
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "${READELF} -n ${LIB} failed: ${err}")
-endif()
+read_elf(out -n)
 
 if(NOT ACTIVE)
   if(out MATCHES "stapsdt")
