@@ -8,14 +8,15 @@
 #   scripts/deps.sh --test   and to run the test suite (scripts/test.sh):
 #                            CMocka, clang and its sanitizer runtimes for the
 #                            ThreadSanitizer pass (about 230 MB), man-db for
-#                            the man-page test
+#                            the man-page test, spin for the model checks,
+#                            gnuplot for the plot test (bench-plot)
 #
 # .ci/run installs the --test set itself, on a fresh machine.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config liburcu-dev systemtap-sdt-dev)
 case ${1:-} in
 "") ;;
---test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev man-db spin) ;;
+--test) pkgs+=(libcmocka-dev clang libclang-rt-14-dev man-db spin gnuplot-nox) ;;
 *) echo "usage: $0 [--test]" >&2; exit 2 ;;
 esac
 missing=()
