@@ -1921,20 +1921,26 @@ static void srcu_barrier_round(struct srcu_tree_struct *ssp, const struct srcu_w
 	srcu_barrier_wait(sup, s, all_work);
 }
 
-/* Is an srcu_expedite_current() callback still queued on some CPU? */
-static bool srcu_expedite_current_queued(struct srcu_tree_struct *ssp)
+/* Does some CPU's srcu_data satisfy pred, each looked at under its lock? */
+static bool srcu_any_sdp(struct srcu_tree_struct *ssp, bool (*pred)(const struct srcu_data *))
 {
-	struct srcu_tree_usage *sup = ssp->srcu_sup;
-	bool queued = false;
-
-	for (unsigned int cpu = 0; cpu < ssp->srcu_nr_cpus && !queued; cpu++) {
-		struct srcu_data *sdp = &sup->sda[cpu];
+	for (unsigned int cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++) {
+		struct srcu_data *sdp = &ssp->srcu_sup->sda[cpu];
+		bool hit;
 
 		srcu_lock(&sdp->lock);
-		queued = sdp->srcu_ec_state != SRCU_EC_IDLE;
+		hit = pred(sdp);
 		srcu_unlock(&sdp->lock);
+		if (hit)
+			return true;
 	}
-	return queued;
+	return false;
+}
+
+/* An srcu_expedite_current() callback is queued here. */
+static bool srcu_sdp_expedite_queued(const struct srcu_data *sdp)
+{
+	return sdp->srcu_ec_state != SRCU_EC_IDLE;
 }
 
 SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
@@ -1957,11 +1963,24 @@ SRCU_EXPORT void srcu_tree_barrier(struct srcu_tree_struct *ssp)
 	 * round does it: the re-queued callback does not re-queue again
 	 * unless asked anew, after our call.
 	 */
-	if (srcu_expedite_current_queued(ssp))
+	if (srcu_any_sdp(ssp, srcu_sdp_expedite_queued))
 		srcu_barrier_round(ssp, &all_work);
 }
 
 /* Clean-up. */
+
+/* Callbacks queued, or still to run in a batch being invoked. */
+static bool srcu_sdp_has_cbs(const struct srcu_data *sdp)
+{
+	return !srcu_segcblist_empty(&sdp->srcu_cblist) ||
+	       __atomic_load_n(&sdp->srcu_cbs_in_flight, __ATOMIC_ACQUIRE);
+}
+
+/* Once the work is flushed: anything left, or an invoker still inside. */
+static bool srcu_sdp_invoking(const struct srcu_data *sdp)
+{
+	return sdp->srcu_cblist.len || sdp->srcu_cblist_invoking;
+}
 
 /*
  * Free what init allocated, or return -EBUSY and change nothing where the
@@ -1972,7 +1991,7 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 {
 	struct srcu_tree_usage *sup;
 	unsigned int cpu, state;
-	bool busy = false;
+	bool busy;
 
 	if (!ssp)
 		return -EINVAL;
@@ -1995,16 +2014,7 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 	srcu_unlock(&sup->lock);
 	if (busy || srcu_readers_active(ssp, NULL))
 		return -EBUSY;
-	/* Callbacks queued, or still to run in a batch being invoked: busy. */
-	for (cpu = 0; cpu < ssp->srcu_nr_cpus && !busy; cpu++) {
-		struct srcu_data *sdp = &sup->sda[cpu];
-
-		srcu_lock(&sdp->lock);
-		busy = !srcu_segcblist_empty(&sdp->srcu_cblist) ||
-		       __atomic_load_n(&sdp->srcu_cbs_in_flight, __ATOMIC_ACQUIRE);
-		srcu_unlock(&sdp->lock);
-	}
-	if (busy)
+	if (srcu_any_sdp(ssp, srcu_sdp_has_cbs))
 		return -EBUSY;
 	/*
 	 * No callback is left to run, but a worker may still be on its way
@@ -2014,14 +2024,8 @@ SRCU_EXPORT int srcu_tree_cleanup(struct srcu_tree_struct *ssp)
 	srcu_flush_work(&sup->work);
 	for (cpu = 0; cpu < ssp->srcu_nr_cpus; cpu++)
 		srcu_flush_work(&sup->sda[cpu].work);
-	for (cpu = 0; cpu < ssp->srcu_nr_cpus && !busy; cpu++) {
-		struct srcu_data *sdp = &sup->sda[cpu];
-
-		srcu_lock(&sdp->lock);
-		busy = sdp->srcu_cblist.len || sdp->srcu_cblist_invoking;
-		srcu_unlock(&sdp->lock);
-	}
-	if (busy || srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) != SRCU_STATE_IDLE ||
+	if (srcu_any_sdp(ssp, srcu_sdp_invoking) ||
+	    srcu_seq_state(READ_ONCE(sup->srcu_gp_seq)) != SRCU_STATE_IDLE ||
 	    srcu_readers_active(ssp, NULL))
 		return -EBUSY;
 
