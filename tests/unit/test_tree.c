@@ -369,17 +369,19 @@ static void test_promotion_window(void **state)
  * held across the step, as before, the waiter would have slept until the
  * worker ran again.
  */
-struct step_probe {
+/* Hold the first thread that reaches event on ssp in the hook, until released. */
+struct hold_probe {
 	struct srcu_tree_struct *ssp;
-	int held;			/* the worker waits in the hook */
+	int event;			/* enum srcu_test_gp_event */
+	int held;			/* that thread waits in the hook */
 	int release;			/* let it go on */
 };
 
-static void step_hook(struct srcu_tree_struct *ssp, int event, void *arg)
+static void hold_hook(struct srcu_tree_struct *ssp, int event, void *arg)
 {
-	struct step_probe *p = arg;
+	struct hold_probe *p = arg;
 
-	if (ssp != p->ssp || event != SRCU_TEST_GP_STEP || test_get(&p->held))
+	if (ssp != p->ssp || event != p->event || test_get(&p->held))
 		return;
 	test_set(&p->held, 1);
 	test_wait_for(&p->release, 1);
@@ -387,7 +389,7 @@ static void step_hook(struct srcu_tree_struct *ssp, int event, void *arg)
 
 static void test_waiter_takes_over(void **state)
 {
-	struct step_probe p = { 0 };
+	struct hold_probe p = { .event = SRCU_TEST_GP_STEP };
 	struct srcu_tree_struct ss;
 	struct counted_cb cb;
 	struct srcu_stats st;
@@ -395,7 +397,7 @@ static void test_waiter_takes_over(void **state)
 	memset(&cb, 0, sizeof(cb));
 	assert_int_equal(srcu_tree_init(&ss), 0);
 	p.ssp = &ss;
-	srcu_tree_test_gp_hook(step_hook, &p);
+	srcu_tree_test_gp_hook(hold_hook, &p);
 	/* The RFC's call: its grace period's work is queued at once. */
 	srcu_tree_call_expedited(&ss, &cb.rh, counted_cb_func);
 	assert_true(test_wait_for(&p.held, 1));
@@ -421,22 +423,6 @@ static void test_waiter_takes_over(void **state)
  * without sleeping, never polling (found by tests/model/gp_work.pml): this
  * test then failed.
  */
-struct funnel_probe {
-	struct srcu_tree_struct *ssp;
-	int held;			/* the caller waits in the hook */
-	int release;
-};
-
-static void funnel_hook(struct srcu_tree_struct *ssp, int event, void *arg)
-{
-	struct funnel_probe *p = arg;
-
-	if (ssp != p->ssp || event != SRCU_TEST_GP_FUNNEL || test_get(&p->held))
-		return;
-	test_set(&p->held, 1);
-	test_wait_for(&p->release, 1);
-}
-
 struct funnel_caller {
 	struct srcu_tree_struct *ssp;
 	struct counted_cb cb;
@@ -459,7 +445,7 @@ static void *funnel_waiter_fn(void *arg)
 static void test_waiter_reaches_root(void **state)
 {
 	for (int promote = 1; promote >= 0; promote--) {
-		struct funnel_probe p = { 0 };
+		struct hold_probe p = { .event = SRCU_TEST_GP_FUNNEL };
 		struct funnel_caller c;
 		struct srcu_tree_struct ss;
 		uint64_t end = test_now_ns() + TEST_DEADLINE_NS;
@@ -471,7 +457,7 @@ static void test_waiter_reaches_root(void **state)
 		assert_int_equal(srcu_tree_init(&ss), 0);
 		p.ssp = &ss;
 		c.ssp = &ss;
-		srcu_tree_test_gp_hook(funnel_hook, &p);
+		srcu_tree_test_gp_hook(hold_hook, &p);
 		t = test_thread_start(funnel_caller_fn, &c);
 		assert_true(test_wait_for(&p.held, 1));
 		w = test_thread_start(funnel_waiter_fn, &ss);
