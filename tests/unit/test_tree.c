@@ -490,6 +490,8 @@ struct stress_arg {
 	struct srcu_tree_struct *ssp;
 	int kind;			/* 0 updater, 1 expedited callbacks, 2 reader */
 	int *stop;
+	int *go;			/* the lead waits for it after its first update */
+	int first_done;			/* the lead's first update is done */
 	struct counted_cb cbs[STRESS_UPDATES];
 };
 
@@ -504,6 +506,10 @@ static void *stress_fn(void *arg)
 		} else if (a->kind == 1) {
 			srcu_tree_call_expedited(a->ssp, &a->cbs[i].rh, counted_cb_func);
 			srcu_tree_expedite_current(a->ssp);
+		}
+		if (i == 0 && a->go) {
+			test_set(&a->first_done, 1);
+			test_wait_for(a->go, 1);
 		}
 	}
 	while (a->kind == 2 && !test_get(a->stop)) {
@@ -521,7 +527,7 @@ static void test_transfers_exact(void **state)
 	pthread_t t[4];
 	struct counted_cb cb;
 	struct srcu_stats st;
-	int stop = 0;
+	int stop = 0, go = 0;
 
 	assert_non_null(args);
 	set_param("hz", 1);
@@ -531,8 +537,20 @@ static void test_transfers_exact(void **state)
 		args[i].ssp = &ss;
 		args[i].kind = i < 2 ? 0 : i - 1;
 		args[i].stop = &stop;
+		args[i].go = i == 0 ? &go : NULL;
 		t[i] = test_thread_start(stress_fn, &args[i]);
+		/*
+		 * The lead updater's first update runs alone, from idle: its
+		 * grace period sleeps, so the stress promotes at least once
+		 * whatever the scheduling (the others could otherwise keep an
+		 * expedited request pending throughout, and nothing would sleep).
+		 */
+		if (i == 0) {
+			assert_true(test_wait_for(&args[0].first_done, 1));
+			assert_int_equal(stats_of(&ss).promotions, 1);
+		}
 	}
+	test_set(&go, 1);
 	for (int i = 0; i < 3; i++)
 		test_thread_join(t[i]);
 	test_set(&stop, 1);
