@@ -81,21 +81,29 @@ struct cb_enqueuer {
 	const struct cb_op *op;
 	void *dom;
 	struct rcu_head *heads;		/* bench_opts.callbacks of them */
+	uint64_t loop_ns;		/* this thread's queueing loop, start to end */
 } __attribute__((aligned(CAA_CACHE_LINE_SIZE)));
 
 static void cb_enqueue(struct bench_crew_member *m)
 {
 	struct cb_enqueuer *e = m->arg;
+	uint64_t t0;
 
 	bench_thread_online(e->op->fl);
 	bench_crew_ready(m);
+	t0 = bench_now_ns();
 	for (long i = 0; i < bench_opts.callbacks; i++)
 		e->op->call(e->dom, &e->heads[i], cb_count_fn);
+	e->loop_ns = bench_now_ns() - t0;
 	bench_thread_offline(e->op->fl);
 }
 
-/* Callbacks per second through queueing and invocation. */
-static double cb_throughput(const struct cb_op *op, int nr_threads, double *ms)
+/*
+ * Callbacks per second through queueing and invocation; *ms is the whole
+ * row, *call_ns the queueing threads' mean time per call.
+ */
+static double cb_throughput(const struct cb_op *op, int nr_threads, double *ms,
+			    double *call_ns)
 {
 	const struct bench_flavour *fl = op->fl;
 	struct cb_enqueuer *e = bench_zalloc_lines(nr_threads, sizeof(*e));
@@ -125,8 +133,11 @@ static double cb_throughput(const struct cb_op *op, int nr_threads, double *ms)
 	}
 	fl->destroy(dom);
 	bench_thread_offline(fl);
-	for (int i = 0; i < nr_threads; i++)
+	*call_ns = 0;
+	for (int i = 0; i < nr_threads; i++) {
+		*call_ns += (double)e[i].loop_ns / (double)bench_opts.callbacks / nr_threads;
 		free(e[i].heads);
+	}
 	free(e);
 	*ms = (double)(t1 - t0) / 1e6;
 	return (double)total / ((double)(t1 - t0) / 1e9);
@@ -150,6 +161,7 @@ static const struct bench_col tput_cols[] = {
 	{ "callbacks", BENCH_COL_INT, 0, "callbacks queued and invoked in the row" },
 	{ "ms", BENCH_COL_REAL, 1, "first queueing to barrier return (ms)" },
 	{ "kcb_s", BENCH_COL_REAL, 1, "thousands of callbacks per second" },
+	{ "call_ns", BENCH_COL_REAL, 1, "time per call in the queueing loop, mean of the threads (ns)" },
 	{ "x_urcu", BENCH_COL_REAL, 2, "kcb_s / liburcu call_rcu()'s kcb_s, same threads, same run" },
 };
 
@@ -199,18 +211,18 @@ void bench_cb(void)
 		for (int o = 0; o < nr_ops; o++) {
 			for (int n = 0; n < bench_opts.threads.n; n++) {
 				int nr_threads = bench_opts.threads.v[n];
-				double rate, ms;
+				double rate, ms, call_ns;
 
 				bench_progress("cb: %d/%d hz=%ld throughput %s %s threads=%d",
 					       ++done, nr_rows, bench_opts.hz.v[h],
 					       ops[o].fl->name, ops[o].name, nr_threads);
-				rate = cb_throughput(&ops[o], nr_threads, &ms);
+				rate = cb_throughput(&ops[o], nr_threads, &ms, &call_ns);
 				if (ops[o].fl == &bench_urcu)
 					urcu_rate[n] = rate;
 				bench_table_row(t, ops[o].fl->name, ops[o].name,
 						bench_opts.hz.v[h], (long)nr_threads,
 						(long)nr_threads * bench_opts.callbacks, ms,
-						rate / 1e3,
+						rate / 1e3, call_ns,
 						ops[o].fl == &bench_urcu ? NAN :
 						bench_ratio(rate, urcu_rate[n]));
 			}

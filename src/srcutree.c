@@ -1388,20 +1388,29 @@ static struct srcu_data *srcu_this_sdp(struct srcu_tree_struct *ssp, int ss_stat
  * make sure that grace period (or its expedited form) is requested.
  * caller_drives: the caller (an expedited waiter) drives the state machine
  * itself.  Returns that grace period's number (the polling cookie).
+ *
+ * Most calls find their grace period asked for already by an earlier call
+ * on the same srcu_data, and only queue: the sdp lock, one full barrier,
+ * nothing shared with other CPUs.  A call that has to take a request up
+ * the funnel holds a reader of our own meanwhile, taken before the
+ * snapshot it takes up: the grace period after the current one then
+ * cannot end before the request reaches the root, so s stays within the
+ * two grace periods that the srcu_node slots (indexed by counter % 4)
+ * tell apart, and never looks done to the funnel.  That reader is taken
+ * only once the call knows it needs it, under the sdp lock (taking it
+ * never blocks), and the snapshot is taken again after it.
  */
 static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 					     struct rcu_head *rhp, bool do_norm,
 					     bool caller_drives)
 {
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
-	bool needgp = false, needexp = false, kick = false;
+	bool needgp, needexp, kick = false;
 	struct srcu_node *sdp_mynode;
 	struct srcu_data *sdp;
-	int idx, ss_state;
+	int idx = -1, ss_state;
 	unsigned long s;
 
-	/* A reader of our own keeps the GP counter from wrapping meanwhile. */
-	idx = srcu_internal_read_lock(ssp);
 	ss_state = smp_load_acquire(&sup->srcu_size_state);
 	sdp = srcu_this_sdp(ssp, ss_state);
 	srcu_lock_sdp_contention(sdp);
@@ -1420,20 +1429,40 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 		srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
 		SRCU_BUG_ON(!srcu_segcblist_accelerate(&sdp->srcu_cblist, s));
 	}
-	if (ULONG_CMP_LT(sdp->srcu_gp_seq_needed, s)) {
+	needgp = ULONG_CMP_LT(sdp->srcu_gp_seq_needed, s);
+	needexp = !do_norm && ULONG_CMP_LT(sdp->srcu_gp_seq_needed_exp, s);
+	if (needgp || needexp || caller_drives) {
+		/*
+		 * We take s up: under a reader of our own, from a snapshot
+		 * taken after it.  If a grace period began meanwhile, rhp
+		 * waits for s as accelerated and we ask for a later s, whose
+		 * end invokes it too: later than it must, never sooner.
+		 */
+		idx = srcu_internal_read_lock(ssp);
+		s = srcu_seq_snap(&sup->srcu_gp_seq);
+		needgp = ULONG_CMP_LT(sdp->srcu_gp_seq_needed, s);
+		needexp = !do_norm && ULONG_CMP_LT(sdp->srcu_gp_seq_needed_exp, s);
+	}
+	if (needgp)
 		sdp->srcu_gp_seq_needed = s;
-		needgp = true;
-	}
-	if (!do_norm && ULONG_CMP_LT(sdp->srcu_gp_seq_needed_exp, s)) {
+	if (needexp)
 		sdp->srcu_gp_seq_needed_exp = s;
-		needexp = true;
-	}
 	srcu_unlock(&sdp->lock);
-	if (!caller_drives)
-		srcu_test_gp_event(ssp, SRCU_TEST_GP_FUNNEL);
-
 	if (!do_norm && !caller_drives)
 		srcu_note_exp_cbs(sup, s);
+	if (idx < 0)
+		return s;	/* An earlier call asked for s, and took it up. */
+
+	if (!caller_drives)
+		srcu_test_gp_event(ssp, SRCU_TEST_GP_FUNNEL);
+	/*
+	 * The funnel goes by the size state as read inside our reader
+	 * (srcu_funnel_gp_start() reads its own): a request taken up the
+	 * tree-less way ends before the tree can be relied on alone
+	 * (SRCU_SIZE_BIG is six grace-period ends away), which the reader
+	 * guarantees only for a state read under it.
+	 */
+	ss_state = smp_load_acquire(&sup->srcu_size_state);
 	sdp_mynode = ss_state < SRCU_SIZE_WAIT_BARRIER ? NULL : sdp->mynode;
 	/*
 	 * A caller that drives s itself must find s recorded at the root when
