@@ -108,21 +108,35 @@ struct srcu_node {
 	int grphi;				/* last CPU below this node */
 };
 
+/*
+ * Grouped by who writes what, each group on cache lines of its own (the
+ * struct is allocated aligned): every call_srcu() reads the first group
+ * and the counter's, and would otherwise miss its cache line each time
+ * the grace-period driver takes the lock or bumps a statistic.
+ */
 struct srcu_tree_usage {
-	/* Combining tree (allocated on the move to big). */
+	/* Read-mostly: set at init, on the move to big, after fork(). */
 	struct srcu_node *node;			/* all nodes, breadth first */
 	struct srcu_node *level[SRCU_MAX_LEVELS];/* first node of each level */
 	int num_levels;				/* levels in the tree */
 	int num_nodes;				/* nodes in the tree */
 	int srcu_size_state;			/* enum srcu_size_state */
 	int srcu_sizing;			/* convert_to_big for this struct */
+	struct srcu_data *sda;			/* per-CPU update side, srcu_nr_cpus entries */
+	struct srcu_tree_struct *srcu_ssp;	/* owner */
+	unsigned long srcu_fork_gen;		/* srcu_fork_gen when last used (srcu_after_fork()) */
 
-	/* Grace-period state. */
-	pthread_mutex_t lock;			/* guards seq numbers, sizing, the steps */
-	pthread_mutex_t srcu_cb_mutex;		/* at most one GP ahead of callback scheduling */
-	unsigned long srcu_gp_seq;		/* GP counter, state in low 2 bits */
+	/* The counter and the requests, which every request reads. */
+	unsigned long srcu_gp_seq		/* GP counter, state in low 2 bits */
+		__attribute__((aligned(CAA_CACHE_LINE_SIZE)));
 	unsigned long srcu_gp_seq_needed;	/* furthest GP requested */
 	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP requested */
+	unsigned long srcu_exp_cbs_seq;		/* furthest GP a callback asked to expedite */
+
+	/* Grace-period state. */
+	pthread_mutex_t lock			/* guards seq numbers, sizing, the steps */
+		__attribute__((aligned(CAA_CACHE_LINE_SIZE)));
+	pthread_mutex_t srcu_cb_mutex;		/* at most one GP ahead of callback scheduling */
 	unsigned long srcu_gp_start;		/* jiffies when the current GP started */
 	uint64_t srcu_last_gp_end;		/* ns when the last GP ended */
 	unsigned long srcu_size_jiffies;	/* jiffy of the contention count below */
@@ -130,7 +144,6 @@ struct srcu_tree_usage {
 	unsigned long srcu_n_exp_nodelay;	/* no-delay retries in this phase */
 	unsigned long reschedule_jiffies;	/* jiffy of the count below */
 	unsigned long reschedule_count;		/* no-delay reschedules in that jiffy */
-	unsigned long srcu_exp_cbs_seq;		/* furthest GP a callback asked to expedite */
 	int srcu_gp_work;			/* SRCU_GPW_*: what process_srcu will do */
 	unsigned long srcu_sleep_gp;		/* srcu_gp_seq when its sleep began */
 	unsigned long srcu_sleep_needed_exp;	/* srcu_gp_seq_needed_exp then, or as seen since */
@@ -139,17 +152,12 @@ struct srcu_tree_usage {
 	int32_t srcu_gp_end_futex;		/* bumped at every GP end */
 	int srcu_gp_waiters;			/* threads asleep on it */
 	struct srcu_stall srcu_stall;		/* stall warnings; under lock (due time: atomic) */
-	unsigned long srcu_fork_gen;		/* srcu_fork_gen when last used (srcu_after_fork()) */
 
 	/* srcu_barrier() state. */
 	pthread_mutex_t srcu_barrier_mutex;	/* starting a barrier; never held while waiting */
 	unsigned long srcu_barrier_seq;		/* barrier sequence (rcu_seq) */
 	int srcu_barrier_cpu_cnt;		/* callbacks still to run, + 1 while starting */
 	int32_t srcu_barrier_ends;		/* futex: bumped at every barrier's end */
-
-	/* Per-CPU update side, and the owner. */
-	struct srcu_data *sda;			/* srcu_nr_cpus entries */
-	struct srcu_tree_struct *srcu_ssp;	/* owner */
 
 	/* Statistics (relaxed counters). */
 	unsigned long n_gp_normal;		/* GPs that ended as normal */

@@ -219,7 +219,7 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 	if (nr < 1)
 		nr = 1;
 	readers = srcu_zalloc_aligned(CAA_CACHE_LINE_SIZE, sizeof(*readers) * nr);
-	sup = srcu_zalloc(sizeof(*sup));
+	sup = srcu_zalloc_aligned(CAA_CACHE_LINE_SIZE, sizeof(*sup));
 	if (sup)
 		sup->sda = srcu_zalloc_aligned(CAA_CACHE_LINE_SIZE, sizeof(*sup->sda) * nr);
 	if (!readers || !sup || !sup->sda) {

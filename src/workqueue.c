@@ -11,9 +11,10 @@
  *   TIMER    on the timer list (with PENDING); set and cleared only under
  *            the pool lock, which also protects the list and w->due_ns.
  *   RUNNING  a worker is inside w->func.
- *   RERUN    taken off the run queue while RUNNING: instead of starting it
- *            on a second worker, the worker already running it goes again.
- *            This is how "never on two workers at once" is kept.
+ *   RERUN    queued, or taken off the run queue (a fired timer), while
+ *            RUNNING: instead of starting it on a second worker, the
+ *            thread already running it goes again.  This is how "never on
+ *            two workers at once" is kept.
  *
  * Run queue: srcu_queue_work() claims the item with a CAS on its state and
  * pushes it on a lock-free LIFO (->pushed) with another CAS, then wakes an
@@ -714,22 +715,29 @@ void srcu_wq_prepare(unsigned int pools)
 
 /*
  * Claim w and put it on p's run queue; false if it was pending.  Lock-free.
- * An item that re-queues itself from its own func (the thread running it
- * is this one) is only marked RERUN: wq_run() runs it again here, with no
- * trip through the run queue and no other worker woken for nothing.
+ * An item queued while it runs (from its own func, or from another thread)
+ * is only marked RERUN: the thread running it runs it again as soon as
+ * func returns (wq_run()), with no trip through the run queue and no
+ * worker woken.  Put on the queue, it would wake a spare worker only for
+ * that worker to find it running and mark it RERUN itself; the FUTEX_WAKE
+ * cost every expedited request that found process_srcu() running a few
+ * microseconds, a call_srcu_expedited() in a loop about half its time.
+ * The CAS decides against the runner's own CAS that clears RUNNING:
+ * either the runner sees RERUN, or we see RUNNING gone and queue.
  */
 static bool wq_enqueue(struct wq_pool *p, struct srcu_work *w)
 {
 	unsigned int old = __atomic_load_n(&w->state, __ATOMIC_RELAXED), new;
-	bool self = srcu_current_work() == w;
+	bool running;
 
 	do {
 		if (old & WORK_PENDING)
 			return false;
-		new = old | WORK_PENDING | (self ? WORK_RERUN : WORK_QUEUED);
+		running = old & WORK_RUNNING;
+		new = old | WORK_PENDING | (running ? WORK_RERUN : WORK_QUEUED);
 	} while (!__atomic_compare_exchange_n(&w->state, &old, new, true,
 					      __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-	if (self)
+	if (running)
 		return true;
 	wq_push(p, w);
 	wq_kick(p);

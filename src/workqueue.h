@@ -8,8 +8,8 @@
  * - A work item is pending from the moment it is queued (or its timer is
  *   armed) until a worker starts running it.  Queueing a pending item does
  *   nothing and returns false.  An item queued while it runs runs again
- *   afterwards (on the same thread, if it queued itself).  An item never
- *   runs on two workers at once.
+ *   afterwards, on the same thread (no other worker is woken for it).  An
+ *   item never runs on two workers at once.
  * - Delays are in jiffies of the hz tunable, measured from now: a delay of
  *   d runs the item d/hz seconds later (the kernel rounds to its next tick).
  */
