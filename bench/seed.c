@@ -68,7 +68,8 @@ struct seed_reader {
 struct seed_result {
 	struct bench_samples lat;	/* per-update latency, us, in order */
 	double boot_ms;			/* registrations' time, idle excluded */
-	struct srcu_stats delta;	/* gp_normal, gp_expedited, promotions, transfers, gp_by_waiter */
+	struct srcu_stats delta;	/* gp_normal, gp_expedited, promotions, transfers, gp_by_waiter,
+					 * waiter_polls */
 	unsigned long reads, violations;
 };
 
@@ -223,6 +224,7 @@ static void seed_boot(const struct bench_flavour *fl, enum seed_row row,
 	res->delta.promotions = after.promotions - before.promotions;
 	res->delta.transfers = after.transfers - before.transfers;
 	res->delta.gp_by_waiter = after.gp_by_waiter - before.gp_by_waiter;
+	res->delta.waiter_polls = after.waiter_polls - before.waiter_polls;
 }
 
 /* A row over all its repeats. */
@@ -250,6 +252,7 @@ static void seed_acc_add(struct seed_row_acc *a, int repeat, struct seed_result 
 	a->delta.promotions += res->delta.promotions;
 	a->delta.transfers += res->delta.transfers;
 	a->delta.gp_by_waiter += res->delta.gp_by_waiter;
+	a->delta.waiter_polls += res->delta.waiter_polls;
 	a->reads += res->reads;
 	a->violations += res->violations;
 	a->ran = true;
@@ -332,6 +335,7 @@ static const struct bench_col seed_cols[] = {
 	{ "gp_norm", BENCH_COL_INT, 0, "grace periods that ended with no expedited request pending" },
 	{ "gp_exp", BENCH_COL_INT, 0, "grace periods that ended with one pending (transferred and promoted ones too)" },
 	{ "by_wait", BENCH_COL_INT, 0, "grace periods ended by the waiting thread itself, not a worker" },
+	{ "polls", BENCH_COL_INT, 0, "times the waiting thread slept a moment for readers to leave (waiter_polls)" },
 	{ "promo", BENCH_COL_INT, 0, "sleeping normal GPs an expedited request promoted (woke or drove)" },
 	{ "xfer", BENCH_COL_INT, 0, "transfers: sleeps of a normal GP that an expedited request sat out" },
 	{ "reads", BENCH_COL_INT, 0, "reader critical sections completed during the boots" },
@@ -409,6 +413,7 @@ void bench_seed(void)
 							bench_ratio(sum.median, base),
 							(long)a->delta.gp_normal, (long)a->delta.gp_expedited,
 							(long)a->delta.gp_by_waiter,
+							(long)a->delta.waiter_polls,
 							(long)a->delta.promotions, (long)a->delta.transfers,
 							(long)a->reads, (long)a->violations);
 					bench_samples_free(&a->all);
