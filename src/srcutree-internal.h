@@ -132,6 +132,7 @@ struct srcu_tree_usage {
 	unsigned long srcu_gp_seq_needed;	/* furthest GP requested */
 	unsigned long srcu_gp_seq_needed_exp;	/* furthest expedited GP requested */
 	unsigned long srcu_exp_cbs_seq;		/* furthest GP a callback asked to expedite */
+	unsigned long srcu_gp_scanned;		/* furthest GP whose first scan has begun */
 
 	/* Grace-period state. */
 	pthread_mutex_t lock			/* guards seq numbers, sizing, the steps */

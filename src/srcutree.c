@@ -239,6 +239,7 @@ static int init_srcu_struct_fields(struct srcu_tree_struct *ssp, unsigned int fl
 	sup->srcu_gp_seq_needed = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_gp_seq_needed_exp = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_exp_cbs_seq = SRCU_GP_SEQ_INITIAL_VAL;
+	sup->srcu_gp_scanned = SRCU_GP_SEQ_INITIAL_VAL;
 	sup->srcu_barrier_seq = 0;
 	sup->srcu_last_gp_end = srcu_now_ns();
 	sup->srcu_fork_gen = READ_ONCE(srcu_fork_gen);
@@ -1022,6 +1023,27 @@ static void srcu_flip(struct srcu_tree_struct *ssp)
 	smp_mb(); /* D */ /* Pairs with C. */
 }
 
+/*
+ * Before a first scan of grace period gpseq: raise srcu_gp_scanned to it,
+ * with a read-modify-write even when it is there already, then F.  A
+ * caller that drives its own grace period reads srcu_gp_scanned after its
+ * barrier G (srcu_snap_unscanned()); if it finds it below the grace period in
+ * progress, every first scan of that grace period, and so all of it, comes
+ * after G: F and G are both full barriers, and the read, which saw none of
+ * these writes, comes before each of them in the variable's order (values
+ * only grow, so every write of gpseq or more follows the value it read).
+ */
+static void srcu_mark_scanned(struct srcu_tree_usage *sup, unsigned long gpseq)
+{
+	unsigned long old = __atomic_load_n(&sup->srcu_gp_scanned, __ATOMIC_RELAXED);
+
+	while (!__atomic_compare_exchange_n(&sup->srcu_gp_scanned, &old,
+					    ULONG_CMP_LT(old, gpseq) ? gpseq : old, true,
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	smp_mb(); /* F */ /* Pairs with G: the mark before the sums. */
+}
+
 /* Test-only: srcu_tree_test_gp_hook() (<srcu/testing.h>). */
 static void (*srcu_test_gp_fn)(struct srcu_tree_struct *, int, void *);
 static void *srcu_test_gp_arg;
@@ -1089,6 +1111,7 @@ static enum srcu_step srcu_advance_state(struct srcu_tree_struct *ssp, bool by_w
 		}
 		idx = 1 ^ (READ_ONCE(ssp->srcu_idx) & 1);
 		if (srcu_seq_state(gpseq) == SRCU_STATE_SCAN1) {
+			srcu_mark_scanned(sup, gpseq);
 			/* Test-only: srcu-torture --broken=skip-scan1 skips this scan. */
 			if (!srcu_test_broken(SRCU_BREAK_SKIP_SCAN1) && !try_check_zero(ssp, idx, 1)) {
 				srcu_stall_check(ssp, gpseq, idx);
@@ -1384,6 +1407,48 @@ static struct srcu_data *srcu_this_sdp(struct srcu_tree_struct *ssp, int ss_stat
 }
 
 /*
+ * The grace period a request made now needs, from its snapshot s:
+ * srcu_seq_snap() gives the one after any grace period in progress, since
+ * that one may have begun scanning before the caller's update; if it has
+ * not begun (srcu_gp_scanned says so: srcu_mark_scanned()), it serves the
+ * caller as one started now would, and is the one needed.  G is the full
+ * barrier of the srcu_seq_snap() that gave s, which comes before both
+ * loads below.
+ *
+ * Used for the polling cookies, and by a caller that drives its grace
+ * period if promote_inflight is on: a call_srcu() from idle starts a grace
+ * period and leaves it asleep; the synchronize_srcu_expedited() after it
+ * then drives that one instead of two.  With promote_inflight=0 the
+ * waiter waits for the kernel's two, the sleeping one and the next.  A
+ * cookie taken before a synchronize is never later than the synchronize's
+ * own s (both only grow with time, and the cookie is always refined), so
+ * it reads done when the synchronize returns.  Callbacks keep the kernel's
+ * snapshot.
+ */
+static unsigned long srcu_snap_unscanned(struct srcu_tree_usage *sup, unsigned long s)
+{
+	unsigned long cur = smp_load_acquire(&sup->srcu_gp_seq);
+	unsigned long end = (cur | SRCU_SEQ_STATE_MASK) + 1;
+
+	if (srcu_seq_state(cur) != SRCU_STATE_SCAN1 || s != end + (1UL << SRCU_SEQ_CTR_SHIFT))
+		return s;	/* Not in its first phase, or it moved since s. */
+	if (!ULONG_CMP_LT(__atomic_load_n(&sup->srcu_gp_scanned, __ATOMIC_RELAXED), cur))
+		return s;	/* Its first scan has begun: perhaps before G. */
+	return end;
+}
+
+/* The snapshot of srcu_gp_start_if_needed(): refined for all but callbacks. */
+static unsigned long srcu_request_snap(struct srcu_tree_usage *sup, bool callback,
+				       bool caller_drives)
+{
+	unsigned long s = srcu_seq_snap(&sup->srcu_gp_seq);
+
+	if (callback || (caller_drives && !srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT)))
+		return s;
+	return srcu_snap_unscanned(sup, s);
+}
+
+/*
  * Queue rhp (if any) for the grace period that a call made now needs, and
  * make sure that grace period (or its expedited form) is requested.
  * caller_drives: the caller (an expedited waiter) drives the state machine
@@ -1424,7 +1489,7 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 	 * too far, and then fail to accelerate (the kernel's "acceleration
 	 * leak").
 	 */
-	s = srcu_seq_snap(&sup->srcu_gp_seq);
+	s = srcu_request_snap(sup, rhp != NULL, caller_drives);
 	if (rhp) {
 		srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
 		SRCU_BUG_ON(!srcu_segcblist_accelerate(&sdp->srcu_cblist, s));
@@ -1439,7 +1504,7 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 		 * end invokes it too: later than it must, never sooner.
 		 */
 		idx = srcu_internal_read_lock(ssp);
-		s = srcu_seq_snap(&sup->srcu_gp_seq);
+		s = srcu_request_snap(sup, rhp != NULL, caller_drives);
 		needgp = ULONG_CMP_LT(sdp->srcu_gp_seq_needed, s);
 		needexp = !do_norm && ULONG_CMP_LT(sdp->srcu_gp_seq_needed_exp, s);
 	}
@@ -1803,7 +1868,7 @@ SRCU_EXPORT unsigned long srcu_tree_get_state_synchronize(struct srcu_tree_struc
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 
 	/* srcu_seq_snap()'s barrier orders the caller's updates before it. */
-	return srcu_seq_snap(&sup->srcu_gp_seq);
+	return srcu_snap_unscanned(sup, srcu_seq_snap(&sup->srcu_gp_seq));
 }
 
 SRCU_EXPORT unsigned long srcu_tree_start_poll_synchronize(struct srcu_tree_struct *ssp)

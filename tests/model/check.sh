@@ -31,6 +31,7 @@ checks=(
 	"readers-skip-scan1|readers|BROKEN_SKIP_SCAN1|$P1_FAIL"
 	"readers-skip-scan2|readers|BROKEN_SKIP_SCAN2|$P1_FAIL"
 	"readers-no-flip|readers|BROKEN_NO_FLIP|$P1_FAIL"
+	"readers-mark-late|readers|BROKEN_MARK_LATE|$P1_FAIL"
 	# Property 2, promote_inflight=1: no sleep with an unseen expedited
 	# request, transfers stay 0, no request of a non-driver behind a jiffy.
 	"promoted-N-E|gp_work|CHECK_PROMOTED CLIENTS=3|pass"

@@ -409,6 +409,10 @@ inline request(s, do_norm, caller_drives)
 	readers++;
 	atomic {
 		s = SNAP(gp_seq);
+		if			/* srcu_request_snap() */
+		:: caller_drives && PROMOTE -> s = REFINE(gp_seq, s)
+		:: else -> skip
+		fi;
 		if
 		:: sdp_needed < s -> sdp_needed = s; needgp = 1
 		:: else -> skip

@@ -58,6 +58,9 @@
  *   BROKEN_SKIP_SCAN1   flip without SCAN1 (srcu-torture --broken=skip-scan1)
  *   BROKEN_SKIP_SCAN2   end without SCAN2 (--broken=skip-scan2)
  *   BROKEN_NO_FLIP      SCAN1 -> SCAN2 without the flip (--broken=no-flip)
+ *   BROKEN_MARK_LATE    srcu_gp_scanned raised after the first scan, not
+ *                       before it: a synchronize that reads it then takes
+ *                       a grace period whose first scan missed a straggler
  */
 
 #define NREADERS	2
@@ -74,7 +77,8 @@
 byte locks[4];			/* per index and CPU: [idx * 2 + cpu] */
 byte unlocks[4];
 bit inside[NREADERS];		/* ghost: reader r is between B and C */
-byte rs[NREADERS];		/* ghost: srcu_seq_snap() when it counted itself */
+byte rs[NREADERS];		/* ghost: what a synchronize would wait for, called
+				 * when it counted itself (WSNAP) */
 
 #define gp_end_wake()	skip	/* nobody sleeps on the futex here */
 #define flip()		srcu_idx = 1 - srcu_idx
@@ -84,6 +88,9 @@ byte rs[NREADERS];		/* ghost: srcu_seq_snap() when it counted itself */
 	       !(inside[1] && gp_seq >= rs[1]))
 
 #include "tree.pml"
+
+/* The snapshot a synchronize_srcu_expedited() takes now, refined. */
+#define WSNAP(x)	REFINE(x, SNAP(x))
 
 /* srcu_readers_active_idx_check(): the CPUs summed one by one. */
 inline scan(idx, ok)
@@ -113,8 +120,8 @@ proctype reader(byte r; byte sections)
 	:: n < sections ->
 		idx = srcu_idx;		/* srcu_read_lock(): the index */
 		if			/* then the count, on some CPU, and B */
-		:: atomic { locks[idx * 2] ++; inside[r] = 1; rs[r] = SNAP(gp_seq) }
-		:: atomic { locks[idx * 2 + 1] ++; inside[r] = 1; rs[r] = SNAP(gp_seq) }
+		:: atomic { locks[idx * 2] ++; inside[r] = 1; rs[r] = WSNAP(gp_seq) }
+		:: atomic { locks[idx * 2 + 1] ++; inside[r] = 1; rs[r] = WSNAP(gp_seq) }
 		fi;
 		/* The critical section. */
 		if			/* srcu_read_unlock(): C, then the count */
@@ -135,6 +142,7 @@ proctype waiter()
 	do
 	:: n < REQUESTS ->
 		s = SNAP(gp_seq);
+		s = REFINE(gp_seq, s);		/* srcu_snap_unscanned() */
 		atomic {			/* the funnel, at the root */
 			LOCK;
 			if

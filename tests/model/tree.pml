@@ -42,6 +42,13 @@
 #define SNAP(x)		((((x) + 7) / 4) * 4)	/* srcu_seq_snap() */
 #define DONE(s)		(gp_seq >= (s))		/* srcu_seq_done() */
 #define SEQ_END(x)	(((x) / 4) * 4 + 4)	/* srcu_seq_end(): (x | 3) + 1 */
+/*
+ * srcu_snap_unscanned(): the grace period in progress if its first scan
+ * has not begun (srcu_gp_scanned below it), else SNAP.  The model's
+ * sequentially consistent order stands for barriers F and G.
+ */
+#define REFINE(x, s)	(STATE(x) == SCAN1 && scanned < (x) && (s) == SEQ_END(x) + 4 -> \
+			 SEQ_END(x) : (s))
 
 /* srcu_advance_state()'s results (enum srcu_step) and srcu_gp_end()'s. */
 #define STEP_IDLE	0
@@ -53,6 +60,7 @@
 #define END_STARTED	2
 
 byte gp_seq;			/* sup->srcu_gp_seq */
+byte scanned;			/* sup->srcu_gp_scanned */
 byte needed;			/* sup->srcu_gp_seq_needed */
 byte needed_exp;		/* sup->srcu_gp_seq_needed_exp */
 bit srcu_idx;			/* ssp->srcu_idx & 1 */
@@ -113,6 +121,17 @@ inline gp_end(gpseq, res)
 	fi
 }
 
+/* srcu_mark_scanned(): raise srcu_gp_scanned to gpseq, then F. */
+inline mark_scanned(gpseq)
+{
+	atomic {
+		if
+		:: scanned < gpseq -> scanned = gpseq
+		:: else -> skip
+		fi
+	}
+}
+
 /*
  * srcu_advance_state(): from any thread, push grace periods on as far as
  * readers let them.  No lock is held while readers are counted; each step
@@ -150,12 +169,18 @@ inline advance_state(step)
 #ifndef BROKEN_IDX_FIRST
 			idx = 1 - srcu_idx;	/* the index readers are not using */
 #endif
+#ifndef BROKEN_MARK_LATE
+			mark_scanned(gpseq);
+#endif
 #ifndef BROKEN_SKIP_SCAN1
 			scan(idx, ok);
 			if
 			:: !ok -> step = STEP_READERS; break
 			:: else -> skip
 			fi;
+#endif
+#ifdef BROKEN_MARK_LATE
+			mark_scanned(gpseq);
 #endif
 			atomic {
 				LOCK;

@@ -196,18 +196,25 @@ static void test_segcblist(void **state)
 
 /*
  * hz=1 makes a jiffy one second, so the window in which the expedited
- * request finds the normal grace period asleep cannot be missed.
+ * request finds the normal grace period asleep cannot be missed.  A
+ * polling cookie taken between the two reads done once the synchronize
+ * returns, whichever grace period the waiter took (srcu_snap_unscanned()
+ * refines both alike).
  */
 static void seed_sequence(struct srcu_tree_struct *ssp, struct counted_cb *cb,
 			  bool expedited_cb)
 {
+	unsigned long cookie;
+
 	memset(cb, 0, sizeof(*cb));
 	assert_int_equal(srcu_tree_init(ssp), 0);
 	if (expedited_cb)
 		srcu_tree_call_expedited(ssp, &cb->rh, counted_cb_func);
 	else
 		srcu_tree_call(ssp, &cb->rh, counted_cb_func);
+	cookie = srcu_tree_get_state_synchronize(ssp);
 	srcu_tree_synchronize_expedited(ssp);
+	assert_true(srcu_tree_poll_state_synchronize(ssp, cookie));
 }
 
 static void test_transfer_kernel_behaviour(void **state)
@@ -242,8 +249,14 @@ static void test_transfer_promoted(void **state)
 	st = stats_of(&ss);
 	assert_int_equal(st.promotions, 1);
 	assert_int_equal(st.transfers, 0);
-	/* Both grace periods ran; the callback's is over and not delayed a jiffy. */
-	assert_true(ULONG_CMP_GE(st.gp_seq, SRCU_GP_SEQ_INITIAL_VAL + 8));
+	/*
+	 * One grace period in all, the callback's: asleep and not yet
+	 * scanning when the waiter came, it served the waiter too
+	 * (srcu_snap_unscanned()), who drove it; nothing after it was asked.
+	 */
+	assert_int_equal(st.gp_seq, SRCU_GP_SEQ_INITIAL_VAL + 4);
+	assert_int_equal(st.gp_by_waiter, 1);
+	assert_int_equal(st.gp_seq_needed, SRCU_GP_SEQ_INITIAL_VAL + 4);
 	srcu_tree_barrier(&ss);
 	assert_int_equal(cb.invoked, 1);
 	assert_int_equal(srcu_tree_cleanup(&ss), 0);
@@ -405,7 +418,10 @@ static void test_waiter_takes_over(void **state)
 	st = stats_of(&ss);
 	test_set(&p.release, 1);
 	srcu_tree_test_gp_hook(NULL, NULL);
-	/* Two grace periods (the one in flight, then a full one), both ended here. */
+	/*
+	 * Two grace periods (the one in flight, whose first scan had begun
+	 * before the waiter came, then a full one), both ended here.
+	 */
 	assert_int_equal(st.gp_by_waiter, 2);
 	assert_true(ULONG_CMP_GE(st.gp_seq, SRCU_GP_SEQ_INITIAL_VAL + 8));
 	srcu_tree_barrier(&ss);
