@@ -1415,14 +1415,14 @@ static struct srcu_data *srcu_this_sdp(struct srcu_tree_struct *ssp, int ss_stat
  * barrier of the srcu_seq_snap() that gave s, which comes before both
  * loads below.
  *
- * Used for the polling cookies, and by a caller that drives its grace
- * period if promote_inflight is on: a call_srcu() from idle starts a grace
- * period and leaves it asleep; the synchronize_srcu_expedited() after it
- * then drives that one instead of two.  With promote_inflight=0 the
- * waiter waits for the kernel's two, the sleeping one and the next.  A
- * cookie taken before a synchronize is never later than the synchronize's
- * own s (both only grow with time, and the cookie is always refined), so
- * it reads done when the synchronize returns.  Callbacks keep the kernel's
+ * Used for the polling cookies, and by synchronize_srcu*() if
+ * promote_inflight is on: a call_srcu() from idle starts a grace period
+ * and leaves it asleep; the synchronize_srcu_expedited() after it then
+ * drives that one instead of two.  With promote_inflight=0 a synchronize
+ * waits for the kernel's two, the sleeping one and the next.  A cookie
+ * taken before a synchronize is never later than the synchronize's own s
+ * (both only grow with time, and the cookie is always refined), so it
+ * reads done when the synchronize returns.  Callbacks keep the kernel's
  * snapshot.
  */
 static unsigned long srcu_snap_unscanned(struct srcu_tree_usage *sup, unsigned long s)
@@ -1437,22 +1437,21 @@ static unsigned long srcu_snap_unscanned(struct srcu_tree_usage *sup, unsigned l
 	return end;
 }
 
-/* The snapshot of srcu_gp_start_if_needed(): refined for all but callbacks. */
-static unsigned long srcu_request_snap(struct srcu_tree_usage *sup, bool callback,
-				       bool caller_drives)
+/* A request's snapshot, refined (srcu_snap_unscanned()) if asked to. */
+static unsigned long srcu_request_snap(struct srcu_tree_usage *sup, bool refine)
 {
 	unsigned long s = srcu_seq_snap(&sup->srcu_gp_seq);
 
-	if (callback || (caller_drives && !srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT)))
-		return s;
-	return srcu_snap_unscanned(sup, s);
+	return refine ? srcu_snap_unscanned(sup, s) : s;
 }
 
 /*
  * Queue rhp (if any) for the grace period that a call made now needs, and
  * make sure that grace period (or its expedited form) is requested.
  * caller_drives: the caller (an expedited waiter) drives the state machine
- * itself.  Returns that grace period's number (the polling cookie).
+ * itself.  refine: a grace period in progress that has not begun scanning
+ * will do (srcu_snap_unscanned()).  Returns that grace period's number
+ * (the polling cookie).
  *
  * Most calls find their grace period asked for already by an earlier call
  * on the same srcu_data, and only queue: the sdp lock, one full barrier,
@@ -1467,7 +1466,7 @@ static unsigned long srcu_request_snap(struct srcu_tree_usage *sup, bool callbac
  */
 static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 					     struct rcu_head *rhp, bool do_norm,
-					     bool caller_drives)
+					     bool caller_drives, bool refine)
 {
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 	bool needgp, needexp, kick = false;
@@ -1489,7 +1488,7 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 	 * too far, and then fail to accelerate (the kernel's "acceleration
 	 * leak").
 	 */
-	s = srcu_request_snap(sup, rhp != NULL, caller_drives);
+	s = srcu_request_snap(sup, refine);
 	if (rhp) {
 		srcu_segcblist_advance(&sdp->srcu_cblist, srcu_seq_current(&sup->srcu_gp_seq));
 		SRCU_BUG_ON(!srcu_segcblist_accelerate(&sdp->srcu_cblist, s));
@@ -1504,7 +1503,7 @@ static unsigned long srcu_gp_start_if_needed(struct srcu_tree_struct *ssp,
 		 * end invokes it too: later than it must, never sooner.
 		 */
 		idx = srcu_internal_read_lock(ssp);
-		s = srcu_request_snap(sup, rhp != NULL, caller_drives);
+		s = srcu_request_snap(sup, refine);
 		needgp = ULONG_CMP_LT(sdp->srcu_gp_seq_needed, s);
 		needexp = !do_norm && ULONG_CMP_LT(sdp->srcu_gp_seq_needed_exp, s);
 	}
@@ -1558,7 +1557,7 @@ static void __call_srcu(struct srcu_tree_struct *ssp, struct rcu_head *rhp,
 		srcu_die("call_srcu: NULL %s", !ssp ? "srcu_struct" : !rhp ? "rcu_head" : "func");
 	srcu_debug_check_live(ssp, "call_srcu()");
 	rhp->func = func;
-	(void)srcu_gp_start_if_needed(ssp, rhp, do_norm, false);
+	(void)srcu_gp_start_if_needed(ssp, rhp, do_norm, false, false);
 	/* If the pools have no worker yet, the work this needs may be queued already. */
 	srcu_wq_prepare((1u << SRCU_WQ_GP) | (1u << SRCU_WQ_CB));
 }
@@ -1759,7 +1758,8 @@ static void __synchronize_srcu(struct srcu_tree_struct *ssp, bool do_norm)
 	unsigned long s;
 
 	check_init_srcu_struct(ssp);
-	s = srcu_gp_start_if_needed(ssp, NULL, do_norm, !do_norm);
+	s = srcu_gp_start_if_needed(ssp, NULL, do_norm, !do_norm,
+				    srcu_param(SRCU_PARAM_PROMOTE_INFLIGHT));
 	if (do_norm) {
 		while (!srcu_seq_done(&ssp->srcu_sup->srcu_gp_seq, s))
 			srcu_sleep_for_gp_end(ssp, s, 0);
@@ -1873,7 +1873,7 @@ SRCU_EXPORT unsigned long srcu_tree_get_state_synchronize(struct srcu_tree_struc
 
 SRCU_EXPORT unsigned long srcu_tree_start_poll_synchronize(struct srcu_tree_struct *ssp)
 {
-	return srcu_gp_start_if_needed(ssp, NULL, true, false);
+	return srcu_gp_start_if_needed(ssp, NULL, true, false, true);
 }
 
 static bool srcu_cookie_done(struct srcu_tree_usage *sup, unsigned long cookie)

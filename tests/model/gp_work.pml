@@ -404,13 +404,13 @@ inline funnel_exp_start(s, caller_drives, kick)
  * anything that is not under sda[0].lock), the funnel, the reader left,
  * then the kick.
  */
-inline request(s, do_norm, caller_drives)
+inline request(s, do_norm, caller_drives, refine)
 {
 	readers++;
 	atomic {
 		s = SNAP(gp_seq);
 		if			/* srcu_request_snap() */
-		:: caller_drives && PROMOTE -> s = REFINE(gp_seq, s)
+		:: refine -> s = REFINE(gp_seq, s)
 		:: else -> skip
 		fi;
 		if
@@ -565,7 +565,7 @@ proctype normal_cb()
 	byte s, kick, delay, armed;
 	bit needgp, needexp;
 
-	request(s, 1, 0)
+	request(s, 1, 0, 0)
 }
 
 /* call_srcu_expedited(): an expedited request, from a thread that does not wait. */
@@ -574,7 +574,7 @@ proctype expedited_cb()
 	byte s, kick, delay, armed;
 	bit needgp, needexp;
 
-	request(s, 0, 0);
+	request(s, 0, 0, 0);
 	x_s = s
 }
 
@@ -584,7 +584,7 @@ proctype normal_waiter()
 	byte s, kick, delay, armed, val;
 	bit needgp, needexp;
 
-	request(s, 1, 0);
+	request(s, 1, 0, PROMOTE);
 	do
 	:: DONE(s) -> break
 	:: else -> sleep_for_gp_end(W_S, s, 0)
@@ -597,7 +597,7 @@ proctype expedited_waiter()
 	byte s, kick, delay, armed, val, gpseq, idx, endres, step, work;
 	bit needgp, needexp, ok, drove, asleep;
 
-	request(s, 0, 1);
+	request(s, 0, 1, PROMOTE);
 	do
 	:: DONE(s) -> break
 	:: else ->
