@@ -64,11 +64,11 @@ enum srcu_ec_state {
 };
 
 /*
- * Update-side state of one CPU.  Two cache lines' worth of groups: the
- * first is what call_srcu() touches on every call, the second what the
- * callback invoker writes on every callback it runs.  Sharing a line, the
- * two would pull it from each other's CPU once per callback on each side
- * (call_srcu() throughput was a fifth lower so).
+ * Update-side state of one CPU, in two groups on cache lines of their
+ * own: what call_srcu() touches on every call, and what the callback
+ * invoker writes on every callback it runs.  Sharing a line, the two
+ * would pull it from each other's CPU once per callback on each side
+ * (doc/design.md, "Asking for a grace period").
  */
 struct srcu_data {
 	/* Queueing side, and what grace periods and srcu_barrier() use. */
@@ -218,23 +218,35 @@ static inline void srcu_seq_start(unsigned long *sp)
 	smp_mb(); /* The GP's accesses come after the start. */
 }
 
+/* The value the sequence takes when the grace period in progress at s ends. */
+static inline unsigned long srcu_seq_end_of(unsigned long s)
+{
+	return (s | SRCU_SEQ_STATE_MASK) + 1;
+}
+
 /* End a GP: full barrier, then round up to the next counter, state 0. */
 static inline void srcu_seq_end(unsigned long *sp)
 {
 	smp_mb(); /* The GP's accesses come before the end. */
 	/* Release as well: what ThreadSanitizer pairs with an acquire of the end. */
-	smp_store_release(sp, (*sp | SRCU_SEQ_STATE_MASK) + 1);
+	smp_store_release(sp, srcu_seq_end_of(*sp));
 }
 
 /*
- * The value *sp will have once a full grace period has passed after now:
- * the end of the next GP to start, or of the one after the current GP.
+ * With the sequence at cur, the value it will have once a full grace
+ * period has passed: the end of the next GP to start, or of the one after
+ * the current GP.
  */
+static inline unsigned long srcu_seq_snap_of(unsigned long cur)
+{
+	return (cur + 2 * SRCU_SEQ_STATE_MASK + 1) & ~SRCU_SEQ_STATE_MASK;
+}
+
+/* srcu_seq_snap_of() of *sp now, after a full barrier. */
 static inline unsigned long srcu_seq_snap(const unsigned long *sp)
 {
 	smp_mb(); /* The caller's prior accesses come before the snapshot. */
-	return (srcu_seq_current(sp) + 2 * SRCU_SEQ_STATE_MASK + 1) &
-	       ~SRCU_SEQ_STATE_MASK;
+	return srcu_seq_snap_of(srcu_seq_current(sp));
 }
 
 static inline bool srcu_seq_done(const unsigned long *sp, unsigned long s)

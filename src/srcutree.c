@@ -1026,8 +1026,8 @@ static void srcu_flip(struct srcu_tree_struct *ssp)
 /*
  * Before a first scan of grace period gpseq: raise srcu_gp_scanned to it,
  * with a read-modify-write even when it is there already, then F.  A
- * caller that drives its own grace period reads srcu_gp_scanned after its
- * barrier G (srcu_snap_unscanned()); if it finds it below the grace period in
+ * request reads srcu_gp_scanned after its barrier G
+ * (srcu_snap_unscanned()); if it finds it below the grace period in
  * progress, every first scan of that grace period, and so all of it, comes
  * after G: F and G are both full barriers, and the read, which saw none of
  * these writes, comes before each of them in the variable's order (values
@@ -1428,13 +1428,12 @@ static struct srcu_data *srcu_this_sdp(struct srcu_tree_struct *ssp, int ss_stat
 static unsigned long srcu_snap_unscanned(struct srcu_tree_usage *sup, unsigned long s)
 {
 	unsigned long cur = smp_load_acquire(&sup->srcu_gp_seq);
-	unsigned long end = (cur | SRCU_SEQ_STATE_MASK) + 1;
 
-	if (srcu_seq_state(cur) != SRCU_STATE_SCAN1 || s != end + (1UL << SRCU_SEQ_CTR_SHIFT))
+	if (srcu_seq_state(cur) != SRCU_STATE_SCAN1 || s != srcu_seq_snap_of(cur))
 		return s;	/* Not in its first phase, or it moved since s. */
 	if (!ULONG_CMP_LT(__atomic_load_n(&sup->srcu_gp_scanned, __ATOMIC_RELAXED), cur))
 		return s;	/* Its first scan has begun: perhaps before G. */
-	return end;
+	return srcu_seq_end_of(cur);
 }
 
 /* A request's snapshot, refined (srcu_snap_unscanned()) if asked to. */
@@ -1868,7 +1867,7 @@ SRCU_EXPORT unsigned long srcu_tree_get_state_synchronize(struct srcu_tree_struc
 	struct srcu_tree_usage *sup = check_init_srcu_struct(ssp);
 
 	/* srcu_seq_snap()'s barrier orders the caller's updates before it. */
-	return srcu_snap_unscanned(sup, srcu_seq_snap(&sup->srcu_gp_seq));
+	return srcu_request_snap(sup, true);
 }
 
 SRCU_EXPORT unsigned long srcu_tree_start_poll_synchronize(struct srcu_tree_struct *ssp)
@@ -1989,7 +1988,7 @@ static void srcu_barrier_round(struct srcu_tree_struct *ssp, const struct srcu_w
 	       srcu_seq_state(cur)) {
 		/* Another barrier is running; ours starts once it has ended. */
 		srcu_unlock(&sup->srcu_barrier_mutex);
-		srcu_barrier_wait(sup, (cur | SRCU_SEQ_STATE_MASK) + 1, all_work);
+		srcu_barrier_wait(sup, srcu_seq_end_of(cur), all_work);
 		srcu_lock(&sup->srcu_barrier_mutex);
 	}
 	if (ULONG_CMP_GE(cur, s)) {

@@ -719,9 +719,8 @@ void srcu_wq_prepare(unsigned int pools)
  * is only marked RERUN: the thread running it runs it again as soon as
  * func returns (wq_run()), with no trip through the run queue and no
  * worker woken.  Put on the queue, it would wake a spare worker only for
- * that worker to find it running and mark it RERUN itself; the FUTEX_WAKE
- * cost every expedited request that found process_srcu() running a few
- * microseconds, a call_srcu_expedited() in a loop about half its time.
+ * that worker to find it running and mark it RERUN itself: a FUTEX_WAKE on
+ * the path of every expedited request that found process_srcu() running.
  * The CAS decides against the runner's own CAS that clears RUNNING:
  * either the runner sees RERUN, or we see RUNNING gone and queue.
  */
