@@ -1,10 +1,10 @@
 /*
  * seed.c: `srcu-bench seed`, the micro-VM boot of the LKML thread this
- * project exists for (/work/shared/seed-call_srcu_expedited-thread.txt,
- * doc/design.md).  Each of N device registrations publishes a new "bus",
- * frees the old one with call_srcu() and, a short gap later, a memslot
- * update calls synchronize_srcu_expedited() on the same srcu_struct; that
- * call is timed.  With the kernel's behaviour, the call_srcu() starts a
+ * project exists for (doc/seed.md, doc/design.md).  Each of N device
+ * registrations publishes a new "bus", frees the old one with call_srcu()
+ * and, a short gap later, a memslot update calls
+ * synchronize_srcu_expedited() on the same srcu_struct; that call is
+ * timed.  With the kernel's behaviour, the call_srcu() starts a
  * normal grace period that sleeps a jiffy and the expedited waiter
  * inherits the sleep ("grace-period transfer").
  *
